@@ -1,0 +1,32 @@
+"""allauth integration for Kneadful accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.http import HttpRequest
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """Builds absolute links in account emails from ``SITE_URL``.
+
+    Serves ``ACCOUNT_ADAPTER``: https://docs.allauth.org/en/latest/account/advanced.html#custom-redirects
+    Email confirmation and password reset links must point at the public site even
+    when a worker or a proxy sees a different host.
+    """
+
+    def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation: Any) -> str:
+        url = super().get_email_confirmation_url(request, emailconfirmation)
+        return self._on_site(url)
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        return self._on_site(super().get_reset_password_from_key_url(key))
+
+    def _on_site(self, url: str) -> str:
+        if url.startswith(("http://", "https://")):
+            path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+        else:
+            path = url
+        return f"{settings.SITE_URL}{path}"

@@ -1,0 +1,254 @@
+"""The routine library (body parts, series, routines, steps) and what members did with it."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+
+class BodyPart(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=60)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SeriesQuerySet(models.QuerySet):
+    def published(self) -> "SeriesQuerySet":
+        return self.filter(status=Series.Status.PUBLISHED)
+
+
+class Series(models.Model):
+    """A titled, ordered set of routines for one or more body parts."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+
+    class Difficulty(models.TextChoices):
+        GENTLE = "gentle", "Gentle"
+        MODERATE = "moderate", "Moderate"
+        FIRM = "firm", "Firm"
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=120)
+    summary = models.CharField(max_length=240, blank=True)
+    description = models.TextField(blank=True)
+    body_parts = models.ManyToManyField(BodyPart, related_name="series")
+    cover = models.ImageField(upload_to="covers/", blank=True)
+    cover_alt = models.CharField(max_length=200, blank=True)
+    estimated_minutes = models.PositiveSmallIntegerField(default=10)
+    difficulty = models.CharField(
+        max_length=12, choices=Difficulty.choices, default=Difficulty.GENTLE
+    )
+    safety_notes = models.TextField(blank=True)
+    contraindications = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Short statements a member confirms before their first session of this series.",
+    )
+    next_installment = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="previous_installments",
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    publish_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SeriesQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "series"
+        indexes = [models.Index(fields=["status", "publish_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="scheduled") | Q(publish_at__isnull=False),
+                name="series_scheduled_has_publish_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("routines:series", kwargs={"slug": self.slug})
+
+
+class Routine(models.Model):
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="routines")
+    position = models.PositiveSmallIntegerField(default=0)
+    slug = models.SlugField()
+    title = models.CharField(max_length=120)
+    intro = models.TextField(blank=True)
+    equipment = models.CharField(max_length=200, blank=True, help_text="e.g. hand cream (optional)")
+    per_side = models.BooleanField(
+        default=False, help_text="Played once for each side (right, then left)."
+    )
+    rest_after = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["series", "slug"], name="routine_slug_per_series"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Step(models.Model):
+    routine = models.ForeignKey(Routine, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=120)
+    instruction = models.TextField()
+    technique = models.CharField(max_length=80, blank=True)
+    duration_seconds = models.PositiveIntegerField(default=30)
+    repetitions = models.PositiveSmallIntegerField(default=1)
+    per_finger = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["routine", "position"], name="step_position_unique"),
+            models.CheckConstraint(
+                condition=Q(duration_seconds__gte=1) & Q(duration_seconds__lte=3600),
+                name="step_duration_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+
+class SessionLog(models.Model):
+    """One session a member did, from the player, logged by hand, or from a reminder email."""
+
+    class Sides(models.TextChoices):
+        NONE = "", "Not applicable"
+        LEFT = "left", "Left"
+        RIGHT = "right", "Right"
+        BOTH = "both", "Both"
+
+    class Source(models.TextChoices):
+        PLAYER = "player", "Guided player"
+        MANUAL = "manual", "Logged by hand"
+        EMAIL = "email", "From a reminder"
+        API = "api", "API client"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_logs"
+    )
+    client_id = models.UUIDField(default=uuid.uuid4)
+    routine = models.ForeignKey(Routine, on_delete=models.PROTECT, related_name="session_logs")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    duration_seconds = models.PositiveIntegerField()
+    steps_completed = models.PositiveSmallIntegerField(default=0)
+    steps_total = models.PositiveSmallIntegerField(default=0)
+    sides = models.CharField(max_length=5, choices=Sides.choices, blank=True, default="")
+    tension_before = models.PositiveSmallIntegerField(null=True, blank=True)
+    tension_after = models.PositiveSmallIntegerField(null=True, blank=True)
+    tension_map = models.JSONField(
+        default=dict, blank=True, help_text="Per body part slug: {before, after}."
+    )
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    notes = models.TextField(blank=True, max_length=2000)
+    local_date = models.DateField(help_text="The member's calendar day when the session started.")
+    timezone = models.CharField(max_length=64)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.PLAYER)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "local_date"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "client_id"], name="sessionlog_client_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__gte=F("started_at")), name="sessionlog_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_seconds__gte=1) & Q(duration_seconds__lte=4 * 3600),
+                name="sessionlog_duration_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(tension_before__isnull=True) | Q(tension_before__lte=10),
+                name="sessionlog_tension_before_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(tension_after__isnull=True) | Q(tension_after__lte=10),
+                name="sessionlog_tension_after_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | (Q(rating__gte=1) & Q(rating__lte=5)),
+                name="sessionlog_rating_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(steps_completed__lte=F("steps_total")) | Q(steps_total=0),
+                name="sessionlog_steps_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.routine} on {self.local_date}"
+
+
+class RestDay(models.Model):
+    """A day the member marked as rest: it keeps their streak alive."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rest_days"
+    )
+    local_date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "local_date"], name="restday_unique_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} rests on {self.local_date}"
+
+
+class Favourite(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites"
+    )
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="favourited_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "series"], name="favourite_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ♥ {self.series}"
+
+
+class SafetyAcknowledgement(models.Model):
+    """The member confirmed a series' contraindication checklist before their first session."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="safety_acks"
+    )
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="safety_acks")
+    acknowledged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "series"], name="safety_ack_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} acknowledged {self.series}"

@@ -1,0 +1,122 @@
+"""Shared fixtures: users, API clients, and real services for integration tests."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests import servers
+from tests.factories import UserFactory
+
+
+def _need(exc: Exception) -> None:
+    """A missing system service: loud skip locally, failure under CI=true."""
+    if servers.IN_CI:
+        pytest.fail(f"CI=true and a required service is missing: {exc}")
+    pytest.skip(f"!!! SERVICE MISSING, TEST NOT RUN: {exc}")
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(is_staff=True)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def member_api(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def member_client(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    try:
+        return servers.shared_service_url("redis")
+    except servers.ServiceUnavailable as exc:
+        _need(exc)
+        raise
+
+
+@pytest.fixture
+def fresh_redis_url(redis_url) -> Iterator[str]:
+    """The shared Redis, flushed before and after the test."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield redis_url
+    client.flushdb()
+
+
+@pytest.fixture
+def postgres_required(settings) -> None:
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        _need(servers.ServiceUnavailable("PostgreSQL is not installed: apt-get install postgresql"))
+
+
+@pytest.fixture
+def worker_env(transactional_db, settings, tmp_path) -> dict[str, str]:
+    """Environment for a real Celery worker that shares this test's database."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("postgresql"):
+        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    else:
+        url = f"sqlite:///{db['NAME']}"
+    return servers.service_env(DATABASE_URL=url, KNEADFUL_VAR_DIR=str(tmp_path / "var"))
+
+
+@pytest.fixture
+def celery_worker_factory() -> Iterator:
+    started: list[servers.CeleryWorker] = []
+
+    def start(env: dict[str, str], **kwargs) -> servers.CeleryWorker:
+        worker = servers.CeleryWorker(env, **kwargs).start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists("/usr/bin/chromium"):
+        _need(servers.ServiceUnavailable("Chromium is not installed: apt-get install chromium"))
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }

@@ -1,0 +1,96 @@
+"""factory_boy factories for every model the tests build."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+
+from accounts.models import User
+from routines.models import BodyPart, Routine, Series, SessionLog, Step
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"member{n}@example.com")
+    display_name = factory.Faker("first_name")
+    timezone = "UTC"
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def verified(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+        if create:
+            self.save()
+
+
+class BodyPartFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BodyPart
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"part-{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
+
+
+class SeriesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Series
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"series-{n}")
+    title = factory.Sequence(lambda n: f"Series {n}")
+    summary = "A calm routine."
+    status = Series.Status.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def body_parts(self, create: bool, extracted: list[BodyPart] | None, **kwargs: object) -> None:
+        if create:
+            self.body_parts.set(extracted or [BodyPartFactory(slug="hands", name="Hands")])
+
+
+class RoutineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Routine
+        skip_postgeneration_save = True
+
+    series = factory.SubFactory(SeriesFactory)
+    slug = factory.Sequence(lambda n: f"routine-{n}")
+    title = factory.Sequence(lambda n: f"Routine {n}")
+    position = 1
+
+    @factory.post_generation
+    def steps(self, create: bool, extracted: int | None, **kwargs: object) -> None:
+        if create:
+            for position in range(1, (extracted if extracted is not None else 3) + 1):
+                Step.objects.create(
+                    routine=self,
+                    position=position,
+                    title=f"Step {position}",
+                    instruction="Breathe and press gently.",
+                    duration_seconds=20,
+                )
+
+
+class SessionLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SessionLog
+
+    user = factory.SubFactory(UserFactory)
+    routine = factory.SubFactory(RoutineFactory)
+    started_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(minutes=10))
+    ended_at = factory.LazyAttribute(lambda o: o.started_at + dt.timedelta(minutes=5))
+    duration_seconds = factory.LazyAttribute(
+        lambda o: int((o.ended_at - o.started_at).total_seconds())
+    )
+    steps_completed = 3
+    steps_total = 3
+    local_date = factory.LazyAttribute(lambda o: o.started_at.astimezone(o.user.zone).date())
+    timezone = factory.LazyAttribute(lambda o: o.user.timezone)
