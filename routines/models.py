@@ -252,3 +252,20 @@ class SafetyAcknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} acknowledged {self.series}"
+
+
+class PracticePlan(models.Model):
+    """A member's rest rules: planned rest weekdays and how many ad-hoc rest days a week."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_plan"
+    )
+    rest_weekdays = models.JSONField(
+        default=list, blank=True, help_text="Weekday numbers, Monday is 0."
+    )
+    rest_days_per_week = models.PositiveSmallIntegerField(
+        default=1, help_text="How many 'rest today' marks a week keep the streak."
+    )
+
+    def __str__(self) -> str:
+        return f"Practice plan of {self.user}"

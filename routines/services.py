@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from routines.models import BodyPart, Routine, Series, Step
+from accounts.models import User
+from routines.models import (
+    BodyPart,
+    PracticePlan,
+    RestDay,
+    Routine,
+    Series,
+    SessionLog,
+    Step,
+)
 
 
 @dataclass(frozen=True)
@@ -117,3 +129,98 @@ def series_publish(*, series: Series) -> Series:
     series.publish_at = None
     series.save(update_fields=["status", "published_at", "publish_at", "updated_at"])
     return series
+
+
+class RestLimitReached(Exception):
+    """The member already used this week's ad-hoc rest days."""
+
+
+def _local(user: User, instant: dt.datetime) -> dt.date:
+    return instant.astimezone(zoneinfo.ZoneInfo(user.timezone)).date()
+
+
+@transaction.atomic
+def session_log_create(
+    *,
+    user: User,
+    routine: Routine,
+    started_at: dt.datetime,
+    ended_at: dt.datetime,
+    client_id: uuid.UUID | None = None,
+    steps_completed: int | None = None,
+    sides: str = "",
+    tension_before: int | None = None,
+    tension_after: int | None = None,
+    tension_map: dict | None = None,
+    rating: int | None = None,
+    notes: str = "",
+    source: str = SessionLog.Source.PLAYER,
+) -> tuple[SessionLog, bool]:
+    """Log a session; returns (log, created).
+
+    A repeat of the same ``client_id`` for the same member returns the existing log
+    unchanged (created=False), even when two requests race: the unique constraint decides.
+    The local date is the member's calendar day at ``started_at`` in their current zone.
+    Validation of ranges happens in ``SessionLog.clean`` via ``full_clean``.
+    """
+    if client_id is not None:
+        existing = SessionLog.objects.filter(user=user, client_id=client_id).first()
+        if existing is not None:
+            return existing, False
+    steps_total = routine.steps.count()
+    log = SessionLog(
+        user=user,
+        routine=routine,
+        client_id=client_id or uuid.uuid4(),
+        started_at=started_at,
+        ended_at=ended_at,
+        duration_seconds=max(0, int((ended_at - started_at).total_seconds())),
+        steps_completed=steps_total if steps_completed is None else steps_completed,
+        steps_total=steps_total,
+        sides=sides,
+        tension_before=tension_before,
+        tension_after=tension_after,
+        tension_map=tension_map or {},
+        rating=rating,
+        notes=notes,
+        local_date=_local(user, started_at),
+        timezone=user.timezone,
+        source=source,
+    )
+    log.full_clean(exclude=["user", "routine"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            log.save()
+    except IntegrityError:
+        existing = SessionLog.objects.filter(user=user, client_id=log.client_id).first()
+        if existing is None:
+            raise
+        return existing, False
+    return log, True
+
+
+def rest_day_mark(*, user: User, local_date: dt.date) -> tuple[RestDay, bool]:
+    """Mark a local day as rest (keeps the streak); at most the plan's number per week.
+
+    Marking the same day twice is a no-op that returns the existing mark.
+    """
+    existing = RestDay.objects.filter(user=user, local_date=local_date).first()
+    if existing is not None:
+        return existing, False
+    plan = PracticePlan.objects.filter(user=user).first()
+    allowed = (
+        plan.rest_days_per_week
+        if plan
+        else PracticePlan._meta.get_field("rest_days_per_week").default
+    )
+    week_start = local_date - dt.timedelta(days=local_date.weekday())
+    used = RestDay.objects.filter(
+        user=user, local_date__gte=week_start, local_date__lt=week_start + dt.timedelta(days=7)
+    ).count()
+    if used >= allowed:
+        raise RestLimitReached(f"You have already used your {allowed} rest day(s) this week.")
+    try:
+        with transaction.atomic():
+            return RestDay.objects.create(user=user, local_date=local_date), True
+    except IntegrityError:
+        return RestDay.objects.get(user=user, local_date=local_date), False
