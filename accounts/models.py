@@ -68,3 +68,61 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.display_name or self.email.split("@", 1)[0]
+
+# --- Email preferences and suppression ("what you agreed to receive") -------------------
+
+
+class EmailPreference(models.Model):
+    """One row per member: which non-transactional categories they want.
+
+    Created lazily: a member without a row has the defaults below (reminders and
+    newsletter on, offers off), so reads go through ``email_preferences_for``.
+    Transactional mail (verification, password reset) is not a preference.
+    """
+
+    DEFAULTS = {"reminders": True, "newsletter": True, "offers": False}
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="email_preference", primary_key=True
+    )
+    reminders = models.BooleanField(
+        default=True, help_text="Emails at the times you chose for your practice reminders."
+    )
+    newsletter = models.BooleanField(
+        default=True, help_text="An occasional letter with new routines and series."
+    )
+    offers = models.BooleanField(
+        default=False, help_text="Discounts and partner offers. Off unless you turn it on."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Email preferences of {self.user}"
+
+    def allows(self, category: str) -> bool:
+        return bool(getattr(self, category))
+
+
+class EmailSuppression(models.Model):
+    """An address Kneadful must not send to: hard bounce, spam complaint, or added by staff.
+
+    Addresses are stored lower-cased; uniqueness is case-insensitive in the database too.
+    """
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", "Hard bounce"
+        COMPLAINT = "complaint", "Spam complaint"
+        MANUAL = "manual", "Added by staff"
+
+    address = models.EmailField(max_length=254)
+    reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.MANUAL)
+    detail = models.TextField(blank=True, help_text="The SMTP reply or a note.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("address"), name="accounts_suppression_address_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.get_reason_display()})"
