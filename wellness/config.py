@@ -7,9 +7,12 @@ django-environ does the parsing; this module turns its exceptions into one
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -32,6 +35,20 @@ class ConfigError(ImproperlyConfigured):
 
 
 env = environ.Env()
+
+LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced, so an error message never prints a secret."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
+    except ValueError:
+        return "<unparseable URL>"
 
 
 def flag(name: str, default: bool) -> bool:
@@ -62,35 +79,47 @@ def string_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def _scheme(url: str) -> str:
+    try:
+        return urlsplit(url).scheme
+    except ValueError:
+        return ""
+
+
 def database(name: str, default: str) -> dict[str, Any]:
     url = env.str(name, default="") or default
-    scheme = urlsplit(url).scheme
+    scheme = _scheme(url)
     if scheme not in SUPPORTED_DB_SCHEMES:
         raise ConfigError(
-            f"{name}={url!r} is not a database URL Kneadful understands; "
+            f"{name}={redact(url)!r} is not a database URL Kneadful understands; "
             "use postgres://user:password@host:5432/dbname or sqlite:////absolute/path.sqlite3."
         )
     try:
         config = environ.Env.db_url_config(url)
     except Exception as exc:  # django-environ raises several types for bad URLs
-        raise ConfigError(f"{name}={url!r} could not be parsed: {exc}") from None
+        raise ConfigError(f"{name}={redact(url)!r} could not be parsed: {exc}") from None
     if scheme != "sqlite" and not config.get("NAME"):
-        raise ConfigError(f"{name}={url!r} names no database (the path after the host).")
+        raise ConfigError(f"{name}={redact(url)!r} names no database (the path after the host).")
     return config
 
 
 def email(name: str, default: str, file_dir: Path) -> dict[str, Any]:
     url = env.str(name, default="") or default
-    scheme = urlsplit(url).scheme
+    scheme = _scheme(url)
     if scheme not in SUPPORTED_EMAIL_SCHEMES:
         raise ConfigError(
-            f"{name}={url!r} is not an email URL Kneadful understands; use smtp://host:port, "
-            "smtps://user:password@host:465, consolemail:// or filemail:///absolute/folder."
+            f"{name}={redact(url)!r} is not an email URL Kneadful understands; "
+            "use smtp://host:port, smtps://user:password@host:465, consolemail:// or filemail:///absolute/folder."
         )
     try:
         config = environ.Env.email_url_config(url)
     except Exception as exc:
-        raise ConfigError(f"{name}={url!r} could not be parsed: {exc}") from None
+        raise ConfigError(f"{name}={redact(url)!r} could not be parsed: {exc}") from None
+    if scheme.startswith("smtp"):
+        try:
+            urlsplit(url).port  # noqa: B018  (raises on a non-numeric port)
+        except ValueError:
+            raise ConfigError(f"{name}={redact(url)!r} has a port that is not a number.") from None
     if scheme == "filemail":
         # django-environ drops the leading slash of the path; keep it absolute.
         config["EMAIL_FILE_PATH"] = urlsplit(url).path or str(file_dir)
@@ -100,3 +129,38 @@ def email(name: str, default: str, file_dir: Path) -> dict[str, Any]:
 def path(name: str, default: Path) -> Path:
     raw = env.str(name, default="")
     return Path(raw).resolve() if raw else default
+
+
+def redis_url(name: str) -> str:
+    url = env.str(name, default="").strip()
+    if not url:
+        return ""
+    if _scheme(url) not in {"redis", "rediss", "unix"}:
+        raise ConfigError(f"{name}={redact(url)!r} must look like redis://host:6379/0.")
+    try:
+        urlsplit(url).port  # noqa: B018  (raises on a non-numeric port)
+    except ValueError:
+        raise ConfigError(f"{name}={redact(url)!r} has a port that is not a number.") from None
+    return url
+
+
+def log_level(name: str, default: str) -> str:
+    raw = env.str(name, default="").strip().upper() or default
+    if raw not in LOG_LEVELS:
+        levels = ", ".join(sorted(LOG_LEVELS))
+        raise ConfigError(f"{name}={raw!r} is not a log level; use one of {levels}.")
+    return raw
+
+
+@contextmanager
+def exit_on_config_error(*, code: int = 4) -> Iterator[None]:
+    """Turn a ``ConfigError`` into one line on stderr and an exit, for process entry points.
+
+    The default code 4 is gunicorn's "App failed to load": its master then stops instead
+    of restarting workers that can never boot. Anything else only needs a non-zero code.
+    """
+    try:
+        yield
+    except ConfigError as exc:
+        print(f"Kneadful configuration error: {exc}", file=sys.stderr, flush=True)
+        sys.exit(code)

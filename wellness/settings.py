@@ -7,6 +7,7 @@ Production is ``DEBUG=false`` plus the variables listed in README; it passes
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.management.utils import get_random_secret_key
 
@@ -30,12 +31,14 @@ if not SECRET_KEY:
         key_file.write_text(get_random_secret_key())
     SECRET_KEY = key_file.read_text().strip()
 
-ALLOWED_HOSTS = config.string_list(
-    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
-)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
-if not SITE_URL.startswith(("http://", "https://")):
-    raise ConfigError(f"SITE_URL={SITE_URL!r} must start with http:// or https://.")
+if not SITE_URL.startswith(("http://", "https://")) or not urlsplit(SITE_URL).hostname:
+    raise ConfigError(f"SITE_URL={SITE_URL!r} must look like https://kneadful.example.")
+# In production the public host of SITE_URL is allowed unless ALLOWED_HOSTS says otherwise.
+ALLOWED_HOSTS = config.string_list(
+    "ALLOWED_HOSTS",
+    ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [urlsplit(SITE_URL).hostname],
+)
 CSRF_TRUSTED_ORIGINS = config.string_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
 
 INSTALLED_APPS = [
@@ -110,9 +113,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------
-REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
-    raise ConfigError(f"REDIS_URL={REDIS_URL!r} must look like redis://host:6379/0.")
+REDIS_URL = config.redis_url("REDIS_URL")
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -281,6 +282,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": config.log_level("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -1,13 +1,13 @@
-import os
-import sys
+"""WSGI entry point for gunicorn: ``gunicorn wellness.wsgi``."""
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wellness.settings")
+import os
 
 from django.core.wsgi import get_wsgi_application
 
-from wellness.config import ConfigError
+from wellness.config import exit_on_config_error
 
-try:
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wellness.settings")
+
+# A configuration mistake stops gunicorn with one clear line (see exit_on_config_error).
+with exit_on_config_error():
     application = get_wsgi_application()
-except ConfigError as exc:
-    sys.exit(f"Kneadful configuration error: {exc}")
