@@ -1,11 +1,20 @@
 """The routine library (body parts, series, routines, steps) and what members did with it."""
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone as django_timezone
+
+# Rules for a logged session, shared by SessionLog.clean(), the API and the forms.
+SESSION_MAX_SECONDS = 4 * 3600
+SESSION_CLOCK_SKEW = dt.timedelta(minutes=5)
+NOTES_MAX_LENGTH = 2000
 
 
 class BodyPart(models.Model):
@@ -154,13 +163,21 @@ class SessionLog(models.Model):
     steps_completed = models.PositiveSmallIntegerField(default=0)
     steps_total = models.PositiveSmallIntegerField(default=0)
     sides = models.CharField(max_length=5, choices=Sides.choices, blank=True, default="")
-    tension_before = models.PositiveSmallIntegerField(null=True, blank=True)
-    tension_after = models.PositiveSmallIntegerField(null=True, blank=True)
+    tension_before = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
+    tension_after = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
     tension_map = models.JSONField(
         default=dict, blank=True, help_text="Per body part slug: {before, after}."
     )
-    rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    notes = models.TextField(blank=True, max_length=2000)
+    rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    notes = models.TextField(
+        blank=True, max_length=NOTES_MAX_LENGTH, validators=[MaxLengthValidator(NOTES_MAX_LENGTH)]
+    )
     local_date = models.DateField(help_text="The member's calendar day when the session started.")
     timezone = models.CharField(max_length=64)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.PLAYER)
@@ -199,7 +216,40 @@ class SessionLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} — {self.routine} on {self.local_date}"
+        return f"{self.user} — {self.routine_id} on {self.local_date}"
+
+    def clean(self) -> None:
+        """The rules a member can break, each with a message on the field to fix.
+
+        Field ranges (tension 0-10, rating 1-5, notes length, sides) are field validators;
+        this checks what spans fields. The database constraints repeat the invariants.
+        """
+        errors: dict[str, str] = {}
+        start, end = self.started_at, self.ended_at
+        latest = django_timezone.now() + SESSION_CLOCK_SKEW
+        if start is not None and start > latest:
+            errors["started_at"] = "The start cannot be in the future."
+        if end is not None and end > latest:
+            errors["ended_at"] = "The end cannot be in the future."
+        if start is not None and end is not None and "ended_at" not in errors:
+            seconds = (end - start).total_seconds()
+            if seconds < 0:
+                errors["ended_at"] = "The end cannot be before the start."
+            elif seconds < 1:
+                errors["ended_at"] = "A session lasts at least 1 second."
+            elif seconds > SESSION_MAX_SECONDS:
+                errors["ended_at"] = "A session lasts at most 4 hours."
+        if (
+            self.steps_total
+            and self.steps_completed is not None
+            and self.steps_completed > self.steps_total
+        ):
+            errors["steps_completed"] = (
+                f"This routine has {self.steps_total} steps: at most {self.steps_total} "
+                "can be completed."
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class RestDay(models.Model):
@@ -269,3 +319,78 @@ class PracticePlan(models.Model):
 
     def __str__(self) -> str:
         return f"Practice plan of {self.user}"
+
+
+# --- Aggregates kept by the session log services (read by the dashboard and me/stats) ---
+
+
+class DailyActivity(models.Model):
+    """One member's sessions on one of their local days, summed.
+
+    Written only by ``routines.services`` in the same transaction as the log itself,
+    so the dashboard reads a few hundred small rows instead of every log.
+    ``manage.py rebuild_member_stats`` recomputes it from the logs.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_activity"
+    )
+    local_date = models.DateField()
+    sessions = models.IntegerField(default=0)
+    seconds = models.IntegerField(default=0)
+    relief_sum = models.IntegerField(default=0, help_text="Sum of tension before minus after.")
+    relief_count = models.IntegerField(default=0, help_text="Sessions with both tensions set.")
+
+    class Meta:
+        verbose_name_plural = "daily activity"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "local_date"], name="dailyactivity_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.local_date}: {self.sessions}"
+
+
+class BodyPartActivity(models.Model):
+    """All-time sessions and seconds of one member per body part (of the routine's series)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="body_part_activity"
+    )
+    body_part = models.ForeignKey(BodyPart, on_delete=models.CASCADE, related_name="+")
+    sessions = models.IntegerField(default=0)
+    seconds = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "body part activity"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "body_part"], name="bodypartactivity_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.body_part_id}: {self.sessions}"
+
+
+class MemberStatsSnapshot(models.Model):
+    """The member's computed stats for one local day, a cache kept in the database.
+
+    Every write to the member's logs, rest days or plan clears ``data`` and bumps
+    ``generation`` in its own transaction; a reader stores fresh figures only if the
+    generation it saw before computing is still current, so a slow reader never
+    stores figures older than a concurrent write.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="stats_snapshot",
+    )
+    generation = models.BigIntegerField(default=0)
+    computed_for = models.DateField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Stats of {self.user_id} for {self.computed_for}"

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from routines.models import Series, SessionLog
+from routines.models import (
+    BodyPartActivity,
+    DailyActivity,
+    Favourite,
+    MemberStatsSnapshot,
+    PracticePlan,
+    RestDay,
+    Routine,
+    SafetyAcknowledgement,
+    Series,
+    SessionLog,
+    Step,
+)
 
 
 def series_visible_to(user: User | AnonymousUser) -> QuerySet[Series]:
@@ -27,3 +42,380 @@ def member_practised_on(*, user: User, local_date: dt.date) -> bool:
 
 def member_local_today(*, user: User, now: dt.datetime | None = None) -> dt.date:
     return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(user.timezone)).date()
+
+
+# --- Library ----------------------------------------------------------------------------
+
+
+def series_search(
+    *,
+    user: User | AnonymousUser,
+    body_part: str | None = None,
+    q: str | None = None,
+    max_minutes: int | None = None,
+) -> QuerySet[Series]:
+    """Series the user may see, filtered by body part slug, text and estimated minutes.
+
+    The text matches title, summary, description and routine titles, case-insensitively.
+    """
+    series = series_visible_to(user)
+    if body_part:
+        series = series.filter(body_parts__slug=body_part)
+    if q and q.strip():
+        text = q.strip()
+        matching = Q(title__icontains=text) | Q(summary__icontains=text)
+        matching |= Q(description__icontains=text)
+        matching |= Q(pk__in=Routine.objects.filter(title__icontains=text).values("series_id"))
+        series = series.filter(matching)
+    if max_minutes is not None:
+        series = series.filter(estimated_minutes__lte=max_minutes)
+    if body_part:
+        series = series.distinct()
+    return series.prefetch_related(Prefetch("body_parts", queryset=_body_parts_ordered())).order_by(
+        "title", "pk"
+    )
+
+
+def _body_parts_ordered() -> QuerySet:
+    from routines.models import BodyPart
+
+    return BodyPart.objects.order_by("position", "name")
+
+
+def _steps_ordered() -> QuerySet[Step]:
+    return Step.objects.order_by("position")
+
+
+def series_detail_for(*, user: User | AnonymousUser, slug: str) -> Series:
+    """One visible series with its routines (in order) and their steps (in order)."""
+    series = (
+        series_visible_to(user)
+        .select_related("next_installment")
+        .prefetch_related(
+            Prefetch("body_parts", queryset=_body_parts_ordered()),
+            Prefetch(
+                "routines",
+                queryset=Routine.objects.order_by("position", "pk").prefetch_related(
+                    Prefetch("steps", queryset=_steps_ordered())
+                ),
+            ),
+        )
+        .filter(slug=slug)
+        .first()
+    )
+    if series is None:
+        raise Http404("No such series.")
+    return series
+
+
+def routine_for_player(*, user: User | AnonymousUser, routine_id: int) -> Routine:
+    """A routine of a visible series, its series selected and its steps in order."""
+    routine = (
+        Routine.objects.filter(series__in=series_visible_to(user), pk=routine_id)
+        .select_related("series")
+        .prefetch_related(Prefetch("steps", queryset=_steps_ordered()))
+        .first()
+    )
+    if routine is None:
+        raise Http404("No such routine.")
+    return routine
+
+
+def routine_for_logging(*, user: User, routine_id: int) -> Routine | None:
+    """A visible routine with ``step_count`` annotated (what session_log_create needs)."""
+    return (
+        Routine.objects.filter(series__in=series_visible_to(user), pk=routine_id)
+        .annotate(step_count=Count("steps"))
+        .first()
+    )
+
+
+def routines_for_logging(*, user: User) -> QuerySet[Routine]:
+    """Visible routines a member may log, with ``step_count``, ordered for a picker."""
+    return (
+        Routine.objects.filter(series__in=series_visible_to(user))
+        .select_related("series")
+        .annotate(step_count=Count("steps"))
+        .order_by("series__title", "position", "pk")
+    )
+
+
+# --- Member's own data --------------------------------------------------------------------
+
+
+def session_logs_for(*, user: User) -> QuerySet[SessionLog]:
+    """The member's own logs, newest first, routine and series selected."""
+    return (
+        SessionLog.objects.filter(user=user)
+        .select_related("routine__series")
+        .order_by("-started_at", "-id")
+    )
+
+
+def session_log_for(*, user: User, log_id: int) -> SessionLog:
+    """One of the member's own logs; another member's id (or a missing one) is a 404."""
+    try:
+        log_id = int(log_id)
+    except (TypeError, ValueError):
+        raise Http404("No such session.") from None
+    log = session_logs_for(user=user).filter(pk=log_id).first()
+    if log is None:
+        raise Http404("No such session.")
+    return log
+
+
+def member_has_acknowledged(*, user: User | AnonymousUser, series: Series) -> bool:
+    """Has the member confirmed this series' safety checklist (or is there none)?"""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return SafetyAcknowledgement.objects.filter(user=user, series=series).exists()
+
+
+def favourite_series_ids(*, user: User | AnonymousUser) -> set[int]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(Favourite.objects.filter(user=user).values_list("series_id", flat=True))
+
+
+def practice_plan_for(*, user: User) -> PracticePlan:
+    """The member's plan, or an unsaved default one."""
+    plan = PracticePlan.objects.filter(user=user).first()
+    return plan or PracticePlan(user=user)
+
+
+# --- Progress -------------------------------------------------------------------------------
+
+STATS_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class MemberStats:
+    """The dashboard figures. Minutes are rounded from summed seconds."""
+
+    today: dt.date
+    current_streak: int
+    longest_streak: int
+    sessions_this_week: int
+    minutes_this_week: int
+    sessions_this_month: int
+    minutes_this_month: int
+    sessions_total: int
+    minutes_total: int
+    by_body_part: list[dict[str, Any]]
+    weekly_minutes: list[dict[str, Any]]
+    heatmap: list[dict[str, Any]]
+    average_relief: float | None
+    rest_days: set[dt.date] = field(default_factory=set)
+    practised_today: bool = False
+    rested_today: bool = False
+    rest_weekdays: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["today"] = self.today.isoformat()
+        data["rest_days"] = sorted(d.isoformat() for d in self.rest_days)
+        data["weekly_minutes"] = [
+            {**w, "week_start": w["week_start"].isoformat()} for w in self.weekly_minutes
+        ]
+        data["heatmap"] = [{**d, "date": d["date"].isoformat()} for d in self.heatmap]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MemberStats:
+        values = dict(data)
+        values["today"] = dt.date.fromisoformat(data["today"])
+        values["rest_days"] = {dt.date.fromisoformat(d) for d in data["rest_days"]}
+        values["weekly_minutes"] = [
+            {**w, "week_start": dt.date.fromisoformat(w["week_start"])}
+            for w in data["weekly_minutes"]
+        ]
+        values["heatmap"] = [
+            {**d, "date": dt.date.fromisoformat(d["date"])} for d in data["heatmap"]
+        ]
+        return cls(**values)
+
+
+def _minutes(seconds: int | None) -> int:
+    return round((seconds or 0) / 60)
+
+
+def _year_ago(today: dt.date) -> dt.date:
+    """The first day of the 12-month window ending today (inclusive)."""
+    try:
+        start = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        start = today.replace(year=today.year - 1, day=28)
+    return start + dt.timedelta(days=1)
+
+
+def streaks(
+    *,
+    practice_days: list[dt.date],
+    rest_days: set[dt.date],
+    rest_weekdays: set[int],
+    today: dt.date,
+) -> tuple[int, int]:
+    """(current, longest) streak in practice days.
+
+    The rule, as in habit trackers such as Streaks and Loop: a streak counts the local
+    days with at least one session. A day without a session is *neutral* when it is a
+    rest day the member marked or one of their planned rest weekdays: it neither adds
+    to the streak nor breaks it. Any other day without a session breaks it, except
+    today, which is not over yet. So the current streak is alive when the last practice
+    day is today or yesterday, or only neutral days lie between it and today.
+    Planned rest weekdays apply to the whole history (the plan as it is now). A session
+    on a rest day counts as a practice day.
+    """
+    if not practice_days:
+        return 0, 0
+    days = sorted(set(practice_days))
+
+    def bridged(after: dt.date, before: dt.date) -> bool:
+        """Are all days strictly between ``after`` and ``before`` neutral?"""
+        day = after + dt.timedelta(days=1)
+        while day < before:
+            if day not in rest_days and day.weekday() not in rest_weekdays:
+                return False
+            day += dt.timedelta(days=1)
+        return True
+
+    longest = run = 0
+    previous: dt.date | None = None
+    for day in days:
+        if day > today:  # a log dated in the member's future (zone change): not yet
+            break
+        run = run + 1 if previous is not None and bridged(previous, day) else 1
+        longest = max(longest, run)
+        previous = day
+    current = run if previous is not None and bridged(previous, today) else 0
+    return current, longest
+
+
+def _compute_member_stats(*, user: User, today: dt.date) -> MemberStats:
+    week_start = today - dt.timedelta(days=today.weekday())
+    month_start = today.replace(day=1)
+    window_start = _year_ago(today)
+    first_week = week_start - dt.timedelta(weeks=STATS_WEEKS - 1)
+    days = DailyActivity.objects.filter(user=user, sessions__gt=0)
+
+    totals = days.aggregate(
+        sessions_total=Sum("sessions"),
+        seconds_total=Sum("seconds"),
+        relief_sum=Sum("relief_sum"),
+        relief_count=Sum("relief_count"),
+        sessions_week=Sum("sessions", filter=Q(local_date__gte=week_start, local_date__lte=today)),
+        seconds_week=Sum("seconds", filter=Q(local_date__gte=week_start, local_date__lte=today)),
+        sessions_month=Sum(
+            "sessions", filter=Q(local_date__gte=month_start, local_date__lte=today)
+        ),
+        seconds_month=Sum("seconds", filter=Q(local_date__gte=month_start, local_date__lte=today)),
+    )
+    # Every practice date (one small row per active day) for the streaks; the last
+    # 12 months of them also carry the minutes for the heatmap and weekly chart.
+    practice_days: list[dt.date] = []
+    per_day: dict[dt.date, tuple[int, int]] = {}
+    for local_date, sessions, seconds in days.order_by("local_date").values_list(
+        "local_date", "sessions", "seconds"
+    ):
+        practice_days.append(local_date)
+        if window_start <= local_date <= today or first_week <= local_date <= today:
+            per_day[local_date] = (sessions, seconds)
+
+    plan = PracticePlan.objects.filter(user=user).first()
+    rest_weekdays = {int(d) for d in (plan.rest_weekdays if plan else []) if 0 <= int(d) <= 6}
+    marked_rest = set(
+        RestDay.objects.filter(user=user, local_date__lte=today).values_list(
+            "local_date", flat=True
+        )
+    )
+    current, longest = streaks(
+        practice_days=practice_days,
+        rest_days=marked_rest,
+        rest_weekdays=rest_weekdays,
+        today=today,
+    )
+
+    heatmap = []
+    rest_used: set[dt.date] = set()
+    day = window_start
+    while day <= today:
+        sessions, seconds = per_day.get(day, (0, 0))
+        rest = sessions == 0 and (day in marked_rest or day.weekday() in rest_weekdays)
+        if rest:
+            rest_used.add(day)
+        heatmap.append(
+            {"date": day, "minutes": _minutes(seconds), "sessions": sessions, "rest": rest}
+        )
+        day += dt.timedelta(days=1)
+
+    weekly = []
+    for index in range(STATS_WEEKS):
+        start = first_week + dt.timedelta(weeks=index)
+        week_days = [per_day.get(start + dt.timedelta(days=n), (0, 0)) for n in range(7)]
+        weekly.append(
+            {
+                "week_start": start,
+                "minutes": _minutes(sum(s for _, s in week_days)),
+                "sessions": sum(n for n, _ in week_days),
+            }
+        )
+
+    by_body_part = [
+        {"slug": slug, "name": name, "sessions": sessions, "minutes": _minutes(seconds)}
+        for slug, name, sessions, seconds in BodyPartActivity.objects.filter(
+            user=user, sessions__gt=0
+        )
+        .order_by("-sessions", "body_part__position", "body_part__name")
+        .values_list("body_part__slug", "body_part__name", "sessions", "seconds")
+    ]
+    relief_count = totals["relief_count"] or 0
+    return MemberStats(
+        today=today,
+        current_streak=current,
+        longest_streak=longest,
+        sessions_this_week=totals["sessions_week"] or 0,
+        minutes_this_week=_minutes(totals["seconds_week"]),
+        sessions_this_month=totals["sessions_month"] or 0,
+        minutes_this_month=_minutes(totals["seconds_month"]),
+        sessions_total=totals["sessions_total"] or 0,
+        minutes_total=_minutes(totals["seconds_total"]),
+        by_body_part=by_body_part,
+        weekly_minutes=weekly,
+        heatmap=heatmap,
+        average_relief=(
+            round((totals["relief_sum"] or 0) / relief_count, 1) if relief_count else None
+        ),
+        rest_days=rest_used,
+        practised_today=today in per_day,
+        rested_today=today in marked_rest,
+        rest_weekdays=sorted(rest_weekdays),
+    )
+
+
+def member_stats(*, user: User, today: dt.date | None = None) -> MemberStats:
+    """The member's progress figures for their local ``today``.
+
+    Computed from the per-day aggregates (``DailyActivity``, ``BodyPartActivity``),
+    never from the logs, with database sums; the result is kept in
+    ``MemberStatsSnapshot`` for the rest of the member's day, and the write services
+    drop it whenever a log, rest day or plan changes. A cached read is one query.
+    """
+    today = today or member_local_today(user=user)
+    snapshot = MemberStatsSnapshot.objects.filter(user=user).first()
+    if snapshot is None:
+        snapshot, _ = MemberStatsSnapshot.objects.get_or_create(user=user)
+    if (
+        snapshot.data is not None
+        and snapshot.computed_for == today
+        and snapshot.timezone == user.timezone
+    ):
+        try:
+            return MemberStats.from_json(snapshot.data)
+        except (KeyError, TypeError, ValueError):
+            pass  # an older shape: recompute below
+    stats = _compute_member_stats(user=user, today=today)
+    # Store only if no write happened since the snapshot was read (see the model).
+    MemberStatsSnapshot.objects.filter(user=user, generation=snapshot.generation).update(
+        computed_for=today, timezone=user.timezone, data=stats.to_json(), updated_at=timezone.now()
+    )
+    return stats

@@ -8,15 +8,22 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
 from routines.models import (
     BodyPart,
+    BodyPartActivity,
+    DailyActivity,
+    Favourite,
+    MemberStatsSnapshot,
     PracticePlan,
     RestDay,
     Routine,
+    SafetyAcknowledgement,
     Series,
     SessionLog,
     Step,
@@ -139,7 +146,165 @@ def _local(user: User, instant: dt.datetime) -> dt.date:
     return instant.astimezone(zoneinfo.ZoneInfo(user.timezone)).date()
 
 
+# --- Activity aggregates (what the dashboard reads) ---------------------------------------
+
+
+def _relief(log: SessionLog) -> int | None:
+    if log.tension_before is None or log.tension_after is None:
+        return None
+    return log.tension_before - log.tension_after
+
+
+def _stats_invalidate(*, user_id: int) -> None:
+    """Drop the member's cached stats (see MemberStatsSnapshot)."""
+    MemberStatsSnapshot.objects.filter(user_id=user_id).update(
+        generation=F("generation") + 1, data=None
+    )
+
+
+def _activity_apply(*, log: SessionLog, series_id: int, sign: int) -> None:
+    """Add (sign=1) or remove (sign=-1) one log's share of the member's aggregates.
+
+    Upserts with relative increments, so concurrent writes for the same member and day
+    add up instead of overwriting each other; also drops the cached stats. On
+    PostgreSQL the three writes travel as one statement.
+    """
+    relief = _relief(log)
+    daily = DailyActivity._meta.db_table
+    parts = BodyPartActivity._meta.db_table
+    through = Series.body_parts.through._meta.db_table
+    snapshot = MemberStatsSnapshot._meta.db_table
+    # Only table names from model metadata are interpolated; values are parameters.
+    daily_sql = (
+        f"INSERT INTO {daily} (user_id, local_date, sessions, seconds, relief_sum, "  # noqa: S608
+        "relief_count) "
+        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (user_id, local_date) DO UPDATE SET "
+        f"sessions = {daily}.sessions + excluded.sessions, "
+        f"seconds = {daily}.seconds + excluded.seconds, "
+        f"relief_sum = {daily}.relief_sum + excluded.relief_sum, "
+        f"relief_count = {daily}.relief_count + excluded.relief_count"
+    )
+    daily_params = [
+        log.user_id,
+        log.local_date,
+        sign,
+        sign * log.duration_seconds,
+        sign * (relief or 0),
+        sign * (relief is not None),
+    ]
+    parts_sql = (
+        f"INSERT INTO {parts} (user_id, body_part_id, sessions, seconds) "  # noqa: S608
+        f"SELECT %s, bodypart_id, %s, %s FROM {through} WHERE series_id = %s "
+        "ON CONFLICT (user_id, body_part_id) DO UPDATE SET "
+        f"sessions = {parts}.sessions + excluded.sessions, "
+        f"seconds = {parts}.seconds + excluded.seconds"
+    )
+    parts_params = [log.user_id, sign, sign * log.duration_seconds, series_id]
+    snapshot_sql = (
+        f"UPDATE {snapshot} SET generation = generation + 1, data = NULL "  # noqa: S608
+        "WHERE user_id = %s"
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH d AS ({daily_sql} RETURNING 1), p AS ({parts_sql} RETURNING 1) "
+                f"{snapshot_sql}",
+                [*daily_params, *parts_params, log.user_id],
+            )
+        else:
+            cursor.execute(daily_sql, daily_params)
+            cursor.execute(parts_sql, parts_params)
+            cursor.execute(snapshot_sql, [log.user_id])
+
+
+def _activity_tidy(*, user_id: int) -> None:
+    DailyActivity.objects.filter(user_id=user_id, sessions__lte=0).delete()
+    BodyPartActivity.objects.filter(user_id=user_id, sessions__lte=0).delete()
+
+
 @transaction.atomic
+def member_activity_rebuild(*, user: User | None = None) -> int:
+    """Recompute the activity aggregates from the logs (one member, or everyone).
+
+    For operators (``manage.py rebuild_member_stats``) and bulk imports that bypass
+    ``session_log_create``. Returns the number of day rows written.
+    """
+    logs = SessionLog.objects.all()
+    daily = DailyActivity.objects.all()
+    parts = BodyPartActivity.objects.all()
+    snapshots = MemberStatsSnapshot.objects.all()
+    if user is not None:
+        logs, daily = logs.filter(user=user), daily.filter(user=user)
+        parts, snapshots = parts.filter(user=user), snapshots.filter(user=user)
+    daily.delete()
+    parts.delete()
+    both = Q(tension_before__isnull=False, tension_after__isnull=False)
+    day_rows = (
+        logs.order_by()
+        .values("user_id", "local_date")
+        .annotate(
+            n=Count("id"),
+            secs=Sum("duration_seconds"),
+            rsum=Sum(F("tension_before") - F("tension_after"), filter=both),
+            rcount=Count("id", filter=both),
+        )
+    )
+    written = 0
+    batch: list[DailyActivity] = []
+    for row in day_rows.iterator(chunk_size=5000):
+        batch.append(
+            DailyActivity(
+                user_id=row["user_id"],
+                local_date=row["local_date"],
+                sessions=row["n"],
+                seconds=row["secs"] or 0,
+                relief_sum=row["rsum"] or 0,
+                relief_count=row["rcount"],
+            )
+        )
+        if len(batch) >= 5000:
+            DailyActivity.objects.bulk_create(batch)
+            written += len(batch)
+            batch = []
+    DailyActivity.objects.bulk_create(batch)
+    written += len(batch)
+    part_rows = (
+        logs.filter(routine__series__body_parts__isnull=False)
+        .order_by()
+        .values("user_id", "routine__series__body_parts")
+        .annotate(n=Count("id"), secs=Sum("duration_seconds"))
+    )
+    BodyPartActivity.objects.bulk_create(
+        (
+            BodyPartActivity(
+                user_id=row["user_id"],
+                body_part_id=row["routine__series__body_parts"],
+                sessions=row["n"],
+                seconds=row["secs"] or 0,
+            )
+            for row in part_rows.iterator(chunk_size=5000)
+        ),
+        batch_size=5000,
+    )
+    snapshots.update(generation=F("generation") + 1, data=None)
+    return written
+
+
+# --- Session logs --------------------------------------------------------------------------
+
+
+def _step_count(routine: Routine) -> int:
+    """Steps of the routine; ``routine_for_logging`` annotates it to save a query."""
+    count = getattr(routine, "step_count", None)
+    return routine.steps.count() if count is None else count
+
+
+def _existing_log(*, user: User, client_id: uuid.UUID | None) -> SessionLog | None:
+    if client_id is None:
+        return None
+    return SessionLog.objects.filter(user=user, client_id=client_id).first()
+
+
 def session_log_create(
     *,
     user: User,
@@ -159,15 +324,13 @@ def session_log_create(
     """Log a session; returns (log, created).
 
     A repeat of the same ``client_id`` for the same member returns the existing log
-    unchanged (created=False), even when two requests race: the unique constraint decides.
-    The local date is the member's calendar day at ``started_at`` in their current zone.
-    Validation of ranges happens in ``SessionLog.clean`` via ``full_clean``.
+    unchanged (created=False), even when two requests race: the unique constraint
+    decides, and the loser reads the winner's row. The local date is the member's
+    calendar day at ``started_at`` in their current zone. ``SessionLog.clean`` gives
+    the field messages (raised as ``ValidationError``). The log and the member's
+    activity aggregates are written in one transaction.
     """
-    if client_id is not None:
-        existing = SessionLog.objects.filter(user=user, client_id=client_id).first()
-        if existing is not None:
-            return existing, False
-    steps_total = routine.steps.count()
+    steps_total = _step_count(routine)
     log = SessionLog(
         user=user,
         routine=routine,
@@ -177,26 +340,190 @@ def session_log_create(
         duration_seconds=max(0, int((ended_at - started_at).total_seconds())),
         steps_completed=steps_total if steps_completed is None else steps_completed,
         steps_total=steps_total,
-        sides=sides,
+        sides=sides or "",
         tension_before=tension_before,
         tension_after=tension_after,
         tension_map=tension_map or {},
         rating=rating,
-        notes=notes,
+        notes=notes or "",
         local_date=_local(user, started_at),
         timezone=user.timezone,
         source=source,
     )
-    log.full_clean(exclude=["user", "routine"], validate_unique=False)
+    try:
+        # Constraints are checked by the database (Django would query once per constraint).
+        log.full_clean(
+            exclude=["user", "routine"], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError:
+        # A retry of a log that was stored may no longer validate (e.g. now "too old"
+        # rules); the member's first answer stands.
+        existing = _existing_log(user=user, client_id=client_id)
+        if existing is not None:
+            return existing, False
+        raise
     try:
         with transaction.atomic():
-            log.save()
+            log.save(force_insert=True)
+            _activity_apply(log=log, series_id=routine.series_id, sign=1)
     except IntegrityError:
-        existing = SessionLog.objects.filter(user=user, client_id=log.client_id).first()
+        existing = _existing_log(user=user, client_id=log.client_id)
         if existing is None:
             raise
         return existing, False
     return log, True
+
+
+SESSION_LOG_EDITABLE = frozenset(
+    {
+        "routine",
+        "started_at",
+        "ended_at",
+        "steps_completed",
+        "sides",
+        "tension_before",
+        "tension_after",
+        "tension_map",
+        "rating",
+        "notes",
+    }
+)
+
+
+@transaction.atomic
+def session_log_update(*, user: User, log: SessionLog, **fields: object) -> SessionLog:
+    """Change the member's own log; duration and local date follow the times.
+
+    Accepts the fields in ``SESSION_LOG_EDITABLE``. The stored row is re-read under a
+    row lock, so the aggregates move by what really changed even if ``log`` was edited
+    in memory (e.g. by a ModelForm) before the call.
+    """
+    unknown = set(fields) - SESSION_LOG_EDITABLE
+    if unknown:
+        raise TypeError(f"session_log_update() cannot change {', '.join(sorted(unknown))}")
+    if log.user_id != user.pk:
+        raise PermissionDenied("Not your session.")
+    stored = (
+        SessionLog.objects.select_for_update().select_related("routine").get(pk=log.pk, user=user)
+    )
+    old = SessionLog(
+        user_id=stored.user_id,
+        local_date=stored.local_date,
+        duration_seconds=stored.duration_seconds,
+        tension_before=stored.tension_before,
+        tension_after=stored.tension_after,
+    )
+    old_series_id = stored.routine.series_id
+    for name, value in fields.items():
+        if name in {"sides", "notes"} and value is None:
+            value = ""
+        if name == "tension_map" and value is None:
+            value = {}
+        setattr(stored, name, value)
+    if "routine" in fields:
+        stored.steps_total = _step_count(stored.routine)
+    if {"started_at", "ended_at"} & set(fields):
+        stored.duration_seconds = max(0, int((stored.ended_at - stored.started_at).total_seconds()))
+    if "started_at" in fields:
+        stored.local_date = _local(user, stored.started_at)
+        stored.timezone = user.timezone
+    stored.full_clean(
+        exclude=["user", "routine"], validate_unique=False, validate_constraints=False
+    )
+    stored.save()
+    _activity_apply(log=old, series_id=old_series_id, sign=-1)
+    _activity_apply(log=stored, series_id=stored.routine.series_id, sign=1)
+    _activity_tidy(user_id=user.pk)
+    return stored
+
+
+@transaction.atomic
+def session_log_delete(*, user: User, log: SessionLog) -> None:
+    """Delete the member's own log and take it out of their aggregates."""
+    if log.user_id != user.pk:
+        raise PermissionDenied("Not your session.")
+    stored = (
+        SessionLog.objects.select_for_update()
+        .select_related("routine")
+        .filter(pk=log.pk, user=user)
+        .first()
+    )
+    if stored is None:
+        return
+    _activity_apply(log=stored, series_id=stored.routine.series_id, sign=-1)
+    stored.delete()
+    _activity_tidy(user_id=user.pk)
+
+
+# --- Plan, favourites, safety -----------------------------------------------------------
+
+
+@transaction.atomic
+def practice_plan_update(
+    *, user: User, rest_weekdays: list[int], rest_days_per_week: int
+) -> PracticePlan:
+    """Set the member's planned rest weekdays (0 = Monday) and weekly 'rest today' marks."""
+    errors: dict[str, str] = {}
+    days: list[int] = []
+    try:
+        days = sorted({int(day) for day in rest_weekdays})
+    except (TypeError, ValueError):
+        errors["rest_weekdays"] = "Days are numbers from 0 (Monday) to 6 (Sunday)."
+    if any(isinstance(day, bool) for day in rest_weekdays or []) or any(
+        day < 0 or day > 6 for day in days
+    ):
+        errors["rest_weekdays"] = "Days are numbers from 0 (Monday) to 6 (Sunday)."
+    elif len(days) > 6:
+        errors["rest_weekdays"] = "Keep at least one practice day a week."
+    if (
+        isinstance(rest_days_per_week, bool)
+        or not isinstance(rest_days_per_week, int)
+        or not 0 <= rest_days_per_week <= 7
+    ):
+        errors["rest_days_per_week"] = "Choose between 0 and 7 rest days a week."
+    if errors:
+        raise ValidationError(errors)
+    plan, _ = PracticePlan.objects.update_or_create(
+        user=user, defaults={"rest_weekdays": days, "rest_days_per_week": rest_days_per_week}
+    )
+    _stats_invalidate(user_id=user.pk)
+    return plan
+
+
+def favourite_toggle(*, user: User, series: Series) -> bool:
+    """Add or remove a favourite; returns whether the series is now a favourite."""
+    deleted, _ = Favourite.objects.filter(user=user, series=series).delete()
+    if deleted:
+        return False
+    try:
+        with transaction.atomic():
+            Favourite.objects.create(user=user, series=series)
+    except IntegrityError:
+        pass  # a concurrent toggle added it: it is a favourite
+    return True
+
+
+def favourite_set(*, user: User, series: Series, favourite: bool) -> bool:
+    """Make the series a favourite or not (idempotent, for API clients)."""
+    if favourite:
+        try:
+            with transaction.atomic():
+                Favourite.objects.get_or_create(user=user, series=series)
+        except IntegrityError:
+            pass
+    else:
+        Favourite.objects.filter(user=user, series=series).delete()
+    return favourite
+
+
+def safety_acknowledge(*, user: User, series: Series) -> SafetyAcknowledgement:
+    """Remember that the member confirmed the series' checklist (idempotent)."""
+    try:
+        with transaction.atomic():
+            ack, _ = SafetyAcknowledgement.objects.get_or_create(user=user, series=series)
+    except IntegrityError:
+        ack = SafetyAcknowledgement.objects.get(user=user, series=series)
+    return ack
 
 
 def rest_day_mark(*, user: User, local_date: dt.date) -> tuple[RestDay, bool]:
@@ -221,6 +548,8 @@ def rest_day_mark(*, user: User, local_date: dt.date) -> tuple[RestDay, bool]:
         raise RestLimitReached(f"You have already used your {allowed} rest day(s) this week.")
     try:
         with transaction.atomic():
-            return RestDay.objects.create(user=user, local_date=local_date), True
+            rest = RestDay.objects.create(user=user, local_date=local_date)
+            _stats_invalidate(user_id=user.pk)
+            return rest, True
     except IntegrityError:
         return RestDay.objects.get(user=user, local_date=local_date), False

@@ -1,0 +1,242 @@
+"""Session logs and the activity aggregates kept beside them."""
+
+import datetime as dt
+import uuid
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from routines.models import BodyPartActivity, DailyActivity, Favourite, SessionLog
+from routines.selectors import member_stats
+from routines.services import (
+    favourite_toggle,
+    member_activity_rebuild,
+    practice_plan_update,
+    safety_acknowledge,
+    session_log_create,
+    session_log_delete,
+    session_log_update,
+)
+from tests.factories import (
+    BodyPartFactory,
+    RoutineFactory,
+    SeriesFactory,
+    SessionLogFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+UTC = dt.UTC
+
+
+def _log(user, routine, start, minutes=10, **extra):
+    return session_log_create(
+        user=user,
+        routine=routine,
+        started_at=start,
+        ended_at=start + dt.timedelta(minutes=minutes),
+        **extra,
+    )
+
+
+def _aggregates(user):
+    days = sorted(
+        DailyActivity.objects.filter(user=user, sessions__gt=0).values_list(
+            "local_date", "sessions", "seconds", "relief_sum", "relief_count"
+        )
+    )
+    parts = sorted(
+        BodyPartActivity.objects.filter(user=user, sessions__gt=0).values_list(
+            "body_part__slug", "sessions", "seconds"
+        )
+    )
+    return days, parts
+
+
+def test_create_logs_local_date_in_member_zone_and_counts_it(user):
+    user.timezone = "America/New_York"
+    user.save()
+    routine = RoutineFactory()
+    # 02:30 UTC on 10 March is still 9 March in New York.
+    start = dt.datetime(2026, 3, 10, 2, 30, tzinfo=UTC)
+    log, created = _log(user, routine, start, tension_before=7, tension_after=3)
+    assert created
+    assert log.local_date == dt.date(2026, 3, 9)
+    assert log.duration_seconds == 600
+    assert log.steps_total == 3 and log.steps_completed == 3
+    assert log.timezone == "America/New_York"
+    days, parts = _aggregates(user)
+    assert days == [(dt.date(2026, 3, 9), 1, 600, 4, 1)]
+    assert parts == [("hands", 1, 600)]
+
+
+def test_same_client_id_twice_returns_the_first_log(user):
+    routine = RoutineFactory()
+    client_id = uuid.uuid4()
+    start = dt.datetime(2026, 3, 10, 9, tzinfo=UTC)
+    first, created = _log(user, routine, start, client_id=client_id, notes="first")
+    again, created_again = _log(user, routine, start, client_id=client_id, notes="second")
+    assert created and not created_again
+    assert again.pk == first.pk and again.notes == "first"
+    assert SessionLog.objects.filter(user=user).count() == 1
+    assert _aggregates(user)[0] == [(dt.date(2026, 3, 10), 1, 600, 0, 0)]
+
+
+def test_same_client_id_for_two_members_is_two_logs(user, other_user):
+    routine = RoutineFactory()
+    client_id = uuid.uuid4()
+    start = dt.datetime(2026, 3, 10, 9, tzinfo=UTC)
+    mine, _ = _log(user, routine, start, client_id=client_id)
+    theirs, created = _log(other_user, routine, start, client_id=client_id)
+    assert created and mine.pk != theirs.pk
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"minutes": -5}, "ended_at", "before the start"),
+        ({"minutes": 0}, "ended_at", "at least 1 second"),
+        ({"minutes": 4 * 60 + 1}, "ended_at", "at most 4 hours"),
+        ({"start": dt.timedelta(hours=6)}, "started_at", "cannot be in the future"),
+        ({"tension_before": 11}, "tension_before", "less than or equal to 10"),
+        ({"tension_after": 11}, "tension_after", "less than or equal to 10"),
+        ({"rating": 0}, "rating", "greater than or equal to 1"),
+        ({"rating": 6}, "rating", "less than or equal to 5"),
+        ({"notes": "x" * 2001}, "notes", "at most 2000"),
+        ({"steps_completed": 4}, "steps_completed", "at most 3"),
+        ({"sides": "middle"}, "sides", "not a valid choice"),
+    ],
+)
+def test_each_bad_field_gets_its_own_message(user, changes, field, message):
+    routine = RoutineFactory()
+    changes = dict(changes)
+    start = dt.datetime.now(UTC) - dt.timedelta(hours=5) + changes.pop("start", dt.timedelta())
+    minutes = changes.pop("minutes", 10)
+    with pytest.raises(ValidationError) as caught:
+        _log(user, routine, start, minutes=minutes, **changes)
+    errors = caught.value.message_dict
+    assert field in errors
+    assert set(errors) <= {field, "ended_at"}
+    assert message in " ".join(errors[field])
+    assert not SessionLog.objects.exists()
+    assert not DailyActivity.objects.exists()
+
+
+def test_clock_skew_of_a_few_minutes_is_accepted(user):
+    routine = RoutineFactory()
+    start = dt.datetime.now(UTC) - dt.timedelta(minutes=6)
+    log, created = _log(user, routine, start, minutes=9)  # ends 3 minutes "in the future"
+    assert created and log.pk
+
+
+def test_update_moves_aggregates_to_the_new_day_and_series(user):
+    first_routine = RoutineFactory()
+    feet = SeriesFactory(body_parts=[BodyPartFactory(slug="feet", name="Feet")])
+    other_routine = RoutineFactory(series=feet)
+    start = dt.datetime(2026, 3, 10, 9, tzinfo=UTC)
+    log, _ = _log(user, first_routine, start, tension_before=5, tension_after=4)
+    updated = session_log_update(
+        user=user,
+        log=log,
+        routine=other_routine,
+        started_at=start + dt.timedelta(days=1),
+        ended_at=start + dt.timedelta(days=1, minutes=20),
+        tension_after=1,
+    )
+    assert updated.local_date == dt.date(2026, 3, 11)
+    assert updated.duration_seconds == 1200
+    days, parts = _aggregates(user)
+    assert days == [(dt.date(2026, 3, 11), 1, 1200, 4, 1)]
+    assert parts == [("feet", 1, 1200)]
+
+
+def test_update_rejects_bad_values_and_keeps_the_log(user):
+    routine = RoutineFactory()
+    start = dt.datetime(2026, 3, 10, 9, tzinfo=UTC)
+    log, _ = _log(user, routine, start)
+    with pytest.raises(ValidationError) as caught:
+        session_log_update(user=user, log=log, ended_at=start - dt.timedelta(minutes=1))
+    assert "ended_at" in caught.value.message_dict
+    log.refresh_from_db()
+    assert log.duration_seconds == 600
+
+
+def test_another_members_log_cannot_be_changed_or_deleted(user, other_user):
+    log, _ = _log(other_user, RoutineFactory(), dt.datetime(2026, 3, 10, 9, tzinfo=UTC))
+    with pytest.raises(PermissionDenied):
+        session_log_update(user=user, log=log, notes="mine now")
+    with pytest.raises(PermissionDenied):
+        session_log_delete(user=user, log=log)
+    log.refresh_from_db()
+    assert log.notes == ""
+
+
+def test_delete_removes_the_log_from_aggregates(user):
+    routine = RoutineFactory()
+    start = dt.datetime(2026, 3, 10, 9, tzinfo=UTC)
+    keep, _ = _log(user, routine, start)
+    drop, _ = _log(user, routine, start + dt.timedelta(hours=1), minutes=20)
+    session_log_delete(user=user, log=drop)
+    assert list(SessionLog.objects.filter(user=user)) == [keep]
+    assert _aggregates(user)[0] == [(dt.date(2026, 3, 10), 1, 600, 0, 0)]
+    session_log_delete(user=user, log=keep)
+    assert _aggregates(user) == ([], [])
+
+
+def test_rebuild_matches_what_the_services_maintained(user, other_user):
+    routine = RoutineFactory()
+    start = dt.datetime(2026, 3, 1, 22, tzinfo=UTC)
+    for day in range(5):
+        _log(user, routine, start + dt.timedelta(days=day), tension_before=6, tension_after=day)
+        _log(other_user, routine, start + dt.timedelta(days=day, hours=1))
+    maintained = _aggregates(user), _aggregates(other_user)
+    DailyActivity.objects.all().delete()
+    BodyPartActivity.objects.all().delete()
+    member_activity_rebuild()
+    assert (_aggregates(user), _aggregates(other_user)) == maintained
+    member_activity_rebuild(user=user)
+    assert (_aggregates(user), _aggregates(other_user)) == maintained
+
+
+def test_rebuild_counts_bulk_created_logs(user):
+    routine = RoutineFactory()
+    SessionLogFactory.create_batch(3, user=user, routine=routine)
+    assert not DailyActivity.objects.filter(user=user).exists()
+    member_activity_rebuild(user=user)
+    assert member_stats(user=user).sessions_total == 3
+
+
+def test_practice_plan_update_validates_and_sorts(user):
+    plan = practice_plan_update(user=user, rest_weekdays=[6, 2, 2], rest_days_per_week=2)
+    assert plan.rest_weekdays == [2, 6] and plan.rest_days_per_week == 2
+    with pytest.raises(ValidationError) as caught:
+        practice_plan_update(user=user, rest_weekdays=[7], rest_days_per_week=9)
+    assert set(caught.value.message_dict) == {"rest_weekdays", "rest_days_per_week"}
+    with pytest.raises(ValidationError):
+        practice_plan_update(user=user, rest_weekdays=list(range(7)), rest_days_per_week=1)
+
+
+def test_favourite_toggle_and_safety_acknowledge_are_idempotent(user):
+    series = SeriesFactory()
+    assert favourite_toggle(user=user, series=series) is True
+    assert Favourite.objects.filter(user=user, series=series).count() == 1
+    assert favourite_toggle(user=user, series=series) is False
+    assert not Favourite.objects.filter(user=user).exists()
+    first = safety_acknowledge(user=user, series=series)
+    assert safety_acknowledge(user=user, series=series).pk == first.pk
+
+
+def test_stats_follow_a_new_log_after_being_cached(user):
+    routine = RoutineFactory()
+    now = dt.datetime.now(ZoneInfo(user.timezone))
+    _log(user, routine, now - dt.timedelta(minutes=30))
+    assert member_stats(user=user).sessions_total == 1
+    assert member_stats(user=user).sessions_total == 1  # from the snapshot
+    _log(user, routine, now - dt.timedelta(minutes=15), minutes=5)
+    assert member_stats(user=user).sessions_total == 2
+
+
+def test_factory_user_is_usable():
+    assert UserFactory().zone
