@@ -71,3 +71,23 @@ class DeleteAccountForm(forms.Form):
 
 def timezone_choices() -> list[str]:
     return sorted(timezone_names())
+
+
+class EmailPreferencesForm(forms.Form):
+    """The preference centre: one checkbox per non-transactional category."""
+
+    reminders = forms.BooleanField(
+        required=False,
+        label="Practice reminders",
+        help_text="An email at the times you set in your reminder schedules.",
+    )
+    newsletter = forms.BooleanField(
+        required=False,
+        label="Newsletter",
+        help_text="At most a few letters a month about new routines and series.",
+    )
+    offers = forms.BooleanField(
+        required=False,
+        label="Offers",
+        help_text="Discounts and partner offers. Off unless you turn it on.",
+    )

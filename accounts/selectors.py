@@ -7,7 +7,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 
-from accounts.models import User
+from accounts.models import EmailPreference, EmailSuppression, User
 
 # Apps add a section to the export by registering a function user -> JSON-able data.
 # Registered in each app's AppConfig.ready(), so accounts does not import them.
@@ -36,3 +36,34 @@ def member_data_export(*, user: User) -> dict[str, Any]:
     for name, builder in sorted(EXPORT_SECTIONS.items()):
         data[name] = builder(user)
     return data
+
+
+# --- Email preferences ------------------------------------------------------------------
+
+
+def email_preferences_for(*, user: User) -> dict[str, bool]:
+    """The member's categories as {"reminders": bool, "newsletter": bool, "offers": bool}.
+
+    Members who never saved the preference centre have no row: they get the defaults.
+    """
+    row = (
+        EmailPreference.objects.filter(user=user)
+        .values("reminders", "newsletter", "offers")
+        .first()
+    )
+    return dict(row) if row else dict(EmailPreference.DEFAULTS)
+
+
+def email_suppression_for(*, address: str) -> EmailSuppression | None:
+    return EmailSuppression.objects.filter(address__iexact=address.strip()).first()
+
+
+def email_export_section(user: User) -> dict[str, Any]:
+    """The member's export: what they agreed to receive and whether their address is suppressed."""
+    suppression = email_suppression_for(address=user.email)
+    return {
+        "preferences": email_preferences_for(user=user),
+        "suppressed": suppression is not None,
+        "suppression_reason": suppression.reason if suppression else None,
+        "suppressed_at": suppression.created_at.isoformat() if suppression else None,
+    }

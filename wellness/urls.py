@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
+    path("email/", include("accounts.email_urls")),
     path("", include("routines.urls")),
     path("api/v1/", include("wellness.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
