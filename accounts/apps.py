@@ -6,6 +6,11 @@ class AccountsConfig(AppConfig):
     verbose_name = "Members and preferences"
 
     def ready(self) -> None:
-        from accounts.selectors import email_export_section, register_export_section
+        from accounts.selectors import (
+            email_export_section,
+            register_export_section,
+            reminder_export_section,
+        )
 
         register_export_section("email", email_export_section)
+        register_export_section("reminders", reminder_export_section)

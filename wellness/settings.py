@@ -255,6 +255,18 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Routines, session logs, progress and reminders for Kneadful members.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Reminders: the ONE dispatch entry (it reads next_run_at; no per-member tasks) and the
+    # sweep that re-queues rows a crashed worker left unsent. Expiry drops a stale cycle.
+    "reminders-dispatch": {
+        "task": "accounts.tasks.reminders_dispatch",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "reminders-sweep": {
+        "task": "accounts.tasks.reminders_sweep",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
