@@ -1,6 +1,16 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
-from routines.models import BodyPart, Routine, Series, SessionLog, Step
+from routines.models import (
+    BodyPart,
+    DailyActivity,
+    PracticePlan,
+    RestDay,
+    Routine,
+    Series,
+    SessionLog,
+    Step,
+)
 
 
 @admin.register(BodyPart)
@@ -31,3 +41,31 @@ class SeriesAdmin(admin.ModelAdmin):
 class SessionLogAdmin(admin.ModelAdmin):
     list_display = ["user", "routine", "local_date", "duration_seconds"]
     raw_id_fields = ["user"]
+
+
+@admin.register(RestDay)
+class RestDayAdmin(admin.ModelAdmin):
+    list_display = ["user", "local_date"]
+    raw_id_fields = ["user"]
+    date_hierarchy = "local_date"
+
+
+@admin.register(PracticePlan)
+class PracticePlanAdmin(admin.ModelAdmin):
+    list_display = ["user", "rest_weekdays", "rest_days_per_week"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(DailyActivity)
+class DailyActivityAdmin(admin.ModelAdmin):
+    """Derived from the logs (manage.py rebuild_member_stats): read-only here."""
+
+    list_display = ["user", "local_date", "sessions", "seconds"]
+    raw_id_fields = ["user"]
+    date_hierarchy = "local_date"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

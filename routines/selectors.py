@@ -186,6 +186,7 @@ def practice_plan_for(*, user: User) -> PracticePlan:
 # --- Progress -------------------------------------------------------------------------------
 
 STATS_WEEKS = 12
+STATS_VERSION = 1  # bump when MemberStats changes shape: cached snapshots are recomputed
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ class MemberStats:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> MemberStats:
-        values = dict(data)
+        values = {k: v for k, v in data.items() if k != "version"}
         values["today"] = dt.date.fromisoformat(data["today"])
         values["rest_days"] = {dt.date.fromisoformat(d) for d in data["rest_days"]}
         values["weekly_minutes"] = [
@@ -392,8 +393,8 @@ def _compute_member_stats(*, user: User, today: dt.date) -> MemberStats:
     )
 
 
-def member_stats(*, user: User, today: dt.date | None = None) -> MemberStats:
-    """The member's progress figures for their local ``today``.
+def member_stats_json(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
+    """The member's progress figures as JSON-able data (``MemberStats.to_json``).
 
     Computed from the per-day aggregates (``DailyActivity``, ``BodyPartActivity``),
     never from the logs, with database sums; the result is kept in
@@ -408,14 +409,69 @@ def member_stats(*, user: User, today: dt.date | None = None) -> MemberStats:
         snapshot.data is not None
         and snapshot.computed_for == today
         and snapshot.timezone == user.timezone
+        and snapshot.data.get("version") == STATS_VERSION
     ):
-        try:
-            return MemberStats.from_json(snapshot.data)
-        except (KeyError, TypeError, ValueError):
-            pass  # an older shape: recompute below
-    stats = _compute_member_stats(user=user, today=today)
+        return snapshot.data
+    data = _compute_member_stats(user=user, today=today).to_json()
+    data["version"] = STATS_VERSION
     # Store only if no write happened since the snapshot was read (see the model).
     MemberStatsSnapshot.objects.filter(user=user, generation=snapshot.generation).update(
-        computed_for=today, timezone=user.timezone, data=stats.to_json(), updated_at=timezone.now()
+        computed_for=today, timezone=user.timezone, data=data, updated_at=timezone.now()
     )
-    return stats
+    return data
+
+
+def member_stats(*, user: User, today: dt.date | None = None) -> MemberStats:
+    """The member's progress figures for their local ``today`` (see ``member_stats_json``)."""
+    return MemberStats.from_json(member_stats_json(user=user, today=today))
+
+
+# --- The member's export (registered in RoutinesConfig.ready) -----------------------------
+
+
+def member_export_session_logs(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "client_id": str(log.client_id),
+            "series": log.routine.series.slug,
+            "routine": log.routine.slug,
+            "routine_title": log.routine.title,
+            "started_at": log.started_at.isoformat(),
+            "ended_at": log.ended_at.isoformat(),
+            "duration_seconds": log.duration_seconds,
+            "steps_completed": log.steps_completed,
+            "steps_total": log.steps_total,
+            "sides": log.sides,
+            "tension_before": log.tension_before,
+            "tension_after": log.tension_after,
+            "tension_map": log.tension_map,
+            "rating": log.rating,
+            "notes": log.notes,
+            "local_date": log.local_date.isoformat(),
+            "timezone": log.timezone,
+            "source": log.source,
+        }
+        for log in session_logs_for(user=user).iterator(chunk_size=1000)
+    ]
+
+
+def member_export_rest_days(user: User) -> list[str]:
+    return [
+        day.isoformat()
+        for day in RestDay.objects.filter(user=user)
+        .order_by("local_date")
+        .values_list("local_date", flat=True)
+    ]
+
+
+def member_export_favourites(user: User) -> list[str]:
+    return list(
+        Favourite.objects.filter(user=user)
+        .order_by("created_at", "pk")
+        .values_list("series__slug", flat=True)
+    )
+
+
+def member_export_practice_plan(user: User) -> dict[str, Any]:
+    plan = practice_plan_for(user=user)
+    return {"rest_weekdays": plan.rest_weekdays, "rest_days_per_week": plan.rest_days_per_week}

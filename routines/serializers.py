@@ -1,0 +1,310 @@
+"""JSON shapes of the library, the member's logs and their progress (REST API v1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from routines.models import (
+    BodyPart,
+    PracticePlan,
+    RestDay,
+    Routine,
+    Series,
+    SessionLog,
+    Step,
+)
+from routines.selectors import routines_for_logging
+
+# --- Library -----------------------------------------------------------------------------
+
+
+class BodyPartSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BodyPart
+        fields = ["slug", "name"]
+
+
+class StepSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Step
+        fields = [
+            "position",
+            "title",
+            "instruction",
+            "technique",
+            "duration_seconds",
+            "repetitions",
+            "per_finger",
+        ]
+
+
+class RoutineSerializer(serializers.ModelSerializer):
+    steps = StepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Routine
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "position",
+            "intro",
+            "equipment",
+            "per_side",
+            "rest_after",
+            "steps",
+        ]
+
+
+class SeriesRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Series
+        fields = ["slug", "title"]
+
+
+class SeriesSerializer(serializers.ModelSerializer):
+    """A series in the library list."""
+
+    body_parts = BodyPartSerializer(many=True, read_only=True)
+    cover = serializers.ImageField(read_only=True, use_url=True)
+    is_favourite = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Series
+        fields = [
+            "slug",
+            "title",
+            "summary",
+            "body_parts",
+            "estimated_minutes",
+            "difficulty",
+            "cover",
+            "cover_alt",
+            "status",
+            "is_favourite",
+        ]
+
+    def get_is_favourite(self, series: Series) -> bool:
+        return series.pk in self.context.get("favourite_ids", ())
+
+
+class SeriesDetailSerializer(SeriesSerializer):
+    """A series with its routines and their steps, in order."""
+
+    routines = RoutineSerializer(many=True, read_only=True)
+    next_installment = SeriesRefSerializer(read_only=True, allow_null=True)
+    safety_acknowledged = serializers.SerializerMethodField()
+
+    class Meta(SeriesSerializer.Meta):
+        fields = [
+            *SeriesSerializer.Meta.fields,
+            "description",
+            "safety_notes",
+            "contraindications",
+            "safety_acknowledged",
+            "next_installment",
+            "routines",
+        ]
+
+    def get_safety_acknowledged(self, series: Series) -> bool:
+        return bool(self.context.get("acknowledged", False))
+
+
+class RoutineDetailSerializer(RoutineSerializer):
+    series = SeriesRefSerializer(read_only=True)
+
+    class Meta(RoutineSerializer.Meta):
+        fields = [*RoutineSerializer.Meta.fields, "series"]
+
+
+# --- Session logs ----------------------------------------------------------------------------
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with a UTC offset; a naive time is refused rather than guessed."""
+
+    default_error_messages = {
+        "naive": "Include a UTC offset, e.g. 2026-03-10T09:00:00+01:00 or ...Z.",
+    }
+
+    def enforce_timezone(self, value: Any) -> Any:
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID written as text (DRF would also turn a bare integer into a UUID)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
+class VisibleRoutineField(serializers.PrimaryKeyRelatedField):
+    """A routine of a series the member can see (others read as 'does not exist')."""
+
+    def get_queryset(self) -> Any:
+        return routines_for_logging(user=self.context["request"].user)
+
+    def to_internal_value(self, data: Any) -> Routine:
+        if isinstance(data, bool) or (isinstance(data, int) and not 0 < data < 2**63):
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+class TensionMapField(serializers.DictField):
+    """Per body part slug: {"before": 0-10, "after": 0-10}, both optional."""
+
+    child = serializers.DictField(child=serializers.IntegerField(min_value=0, max_value=10))
+
+    def to_internal_value(self, data: Any) -> dict:
+        value = super().to_internal_value(data)
+        if len(value) > 20:
+            raise serializers.ValidationError("At most 20 body parts.")
+        for slug, entry in value.items():
+            if len(slug) > 50 or set(entry) - {"before", "after"}:
+                raise serializers.ValidationError(
+                    'Each body part maps to {"before": 0-10, "after": 0-10}.'
+                )
+        return value
+
+
+class SessionLogSerializer(serializers.ModelSerializer):
+    """A member's session; ``client_id`` makes a repeated POST return the same log."""
+
+    client_id = StrictUUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A UUID the client makes per session: a repeat POST returns the stored log.",
+    )
+    routine = VisibleRoutineField()
+    started_at = OffsetDateTimeField()
+    ended_at = OffsetDateTimeField()
+    tension_map = TensionMapField(required=False)
+    routine_title = serializers.CharField(source="routine.title", read_only=True)
+
+    class Meta:
+        model = SessionLog
+        fields = [
+            "id",
+            "client_id",
+            "routine",
+            "routine_title",
+            "started_at",
+            "ended_at",
+            "duration_seconds",
+            "steps_completed",
+            "steps_total",
+            "sides",
+            "tension_before",
+            "tension_after",
+            "tension_map",
+            "rating",
+            "notes",
+            "local_date",
+            "timezone",
+            "source",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "duration_seconds",
+            "steps_total",
+            "local_date",
+            "timezone",
+            "source",
+            "created_at",
+            "updated_at",
+        ]
+        validators: list = []  # the services decide (idempotency by client_id)
+
+
+class SessionLogUpdateSerializer(SessionLogSerializer):
+    """PATCH: any editable field; ``client_id`` stays what it was."""
+
+    class Meta(SessionLogSerializer.Meta):
+        read_only_fields = [*SessionLogSerializer.Meta.read_only_fields, "client_id"]
+
+    client_id = serializers.UUIDField(read_only=True)
+
+
+# --- Progress ----------------------------------------------------------------------------------
+
+
+class BodyPartStatSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    sessions = serializers.IntegerField()
+    minutes = serializers.IntegerField()
+
+
+class WeekStatSerializer(serializers.Serializer):
+    week_start = serializers.DateField()
+    minutes = serializers.IntegerField()
+    sessions = serializers.IntegerField()
+
+
+class DayStatSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    minutes = serializers.IntegerField()
+    sessions = serializers.IntegerField()
+    rest = serializers.BooleanField()
+
+
+class MemberStatsSerializer(serializers.Serializer):
+    """The dashboard figures; days are the member's local days (weeks start on Monday)."""
+
+    today = serializers.DateField()
+    current_streak = serializers.IntegerField()
+    longest_streak = serializers.IntegerField()
+    sessions_this_week = serializers.IntegerField()
+    minutes_this_week = serializers.IntegerField()
+    sessions_this_month = serializers.IntegerField()
+    minutes_this_month = serializers.IntegerField()
+    sessions_total = serializers.IntegerField()
+    minutes_total = serializers.IntegerField()
+    by_body_part = BodyPartStatSerializer(many=True)
+    weekly_minutes = WeekStatSerializer(many=True)
+    heatmap = DayStatSerializer(
+        many=True, required=False, help_text="Only with ?include=heatmap: the last 12 months."
+    )
+    average_relief = serializers.FloatField(allow_null=True)
+    rest_days = serializers.ListField(child=serializers.DateField())
+    practised_today = serializers.BooleanField()
+    rested_today = serializers.BooleanField()
+    rest_weekdays = serializers.ListField(child=serializers.IntegerField())
+
+
+class RestDaySerializer(serializers.ModelSerializer):
+    local_date = serializers.DateField(
+        required=False, help_text="The member's local day; today when left out."
+    )
+
+    class Meta:
+        model = RestDay
+        fields = ["local_date", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class PracticePlanSerializer(serializers.ModelSerializer):
+    rest_weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        max_length=6,
+        help_text="Planned rest weekdays, Monday is 0.",
+    )
+    rest_days_per_week = serializers.IntegerField(min_value=0, max_value=7)
+
+    class Meta:
+        model = PracticePlan
+        fields = ["rest_weekdays", "rest_days_per_week"]
+
+
+class FavouriteRequestSerializer(serializers.Serializer):
+    series = serializers.SlugField(help_text="The series' slug.")
