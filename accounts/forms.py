@@ -1,12 +1,34 @@
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django import forms
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 
 from accounts.models import User
 from accounts.validators import timezone_names, validate_timezone
+
+
+@cache
+def _timezone_options() -> str:
+    return format_html_join("", '<option value="{}">', ((n,) for n in sorted(timezone_names())))
+
+
+class TimezoneInput(forms.TextInput):
+    """A text input with its own ``<datalist>`` of IANA zone names (works on every form)."""
+
+    def get_context(self, name: str, value: Any, attrs: dict | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        widget_attrs = context["widget"]["attrs"]
+        widget_attrs["list"] = f"{widget_attrs.get('id') or name}-zones"
+        return context
+
+    def render(self, name: str, value: Any, attrs: dict | None = None, renderer: Any = None) -> str:
+        list_id = f"{(attrs or {}).get('id') or self.attrs.get('id') or name}-zones"
+        html = super().render(name, value, attrs, renderer)
+        return html + format_html('<datalist id="{}">{}</datalist>', list_id, _timezone_options())
 
 
 class TimezoneField(forms.CharField):
@@ -16,11 +38,12 @@ class TimezoneField(forms.CharField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("label", "Time zone")
         kwargs.setdefault("initial", "UTC")
         kwargs.setdefault(
             "widget",
-            forms.TextInput(
-                attrs={"list": "timezone-names", "autocomplete": "off", "data-detect-timezone": ""}
+            TimezoneInput(
+                attrs={"autocomplete": "off", "spellcheck": "false", "data-detect-timezone": ""}
             ),
         )
         kwargs.setdefault("help_text", "For example Europe/London. Days and reminders follow it.")
@@ -44,12 +67,17 @@ class SignupForm(forms.Form):
         user.save(update_fields=["display_name", "timezone"])
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(forms.Form):
+    """Profile fields. A plain form, so a rejected value never touches ``request.user``."""
+
+    display_name = forms.CharField(
+        max_length=80, required=False, help_text="What we call you. Optional."
+    )
     timezone = TimezoneField()
 
-    class Meta:
-        model = User
-        fields = ["display_name", "timezone"]
+    @classmethod
+    def for_user(cls, user: User, data: Any = None) -> ProfileForm:
+        return cls(data, initial={"display_name": user.display_name, "timezone": user.timezone})
 
 
 class DeleteAccountForm(forms.Form):

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.forms import DeleteAccountForm, ProfileForm, timezone_choices
+from accounts.forms import DeleteAccountForm, ProfileForm
 from accounts.selectors import member_data_export
 from accounts.services import user_delete, user_profile_update
 
@@ -18,7 +18,7 @@ from accounts.services import user_delete, user_profile_update
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm.for_user(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user_profile_update(user=request.user, **form.cleaned_data)
@@ -27,7 +27,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your profile is saved.")
             return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form, "timezones": timezone_choices()})
+    return render(request, "accounts/profile.html", {"form": form})
 
 
 @login_required

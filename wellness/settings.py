@@ -168,6 +168,8 @@ USE_TZ = True
 # --- Static and media -----------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = config.path("STATIC_ROOT", VAR_DIR / "staticfiles")
+if DEBUG:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing folder
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = config.path("MEDIA_ROOT", VAR_DIR / "media")

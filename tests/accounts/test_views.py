@@ -1,0 +1,326 @@
+"""Account pages: allauth's flows through Kneadful's templates, profile, deletion."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.core.cache import cache
+from django.urls import reverse
+
+from accounts.models import User
+from routines.models import SessionLog
+from tests.factories import SessionLogFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct-horse-battery"
+NEW_PASSWORD = "a-fresh-long-passphrase"
+
+
+@pytest.fixture(autouse=True)
+def _clear_rate_limit_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def link_in(message: mail.EmailMessage) -> str:
+    """The path of the first http(s) link in an email body."""
+    url = re.search(r"https?://\S+", message.body).group(0)
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+def signup(client, email="new@example.com", **extra):
+    data = {
+        "email": email,
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "display_name": "Robin",
+        "timezone": "Europe/Lisbon",
+        **extra,
+    }
+    return client.post(reverse("account_signup"), data)
+
+
+# --- sign up, verify, log in ---------------------------------------------------------------
+
+
+def test_signup_page_has_display_name_and_timezone_with_zone_list(client):
+    page = client.get(reverse("account_signup")).content.decode()
+    assert 'name="display_name"' in page
+    assert re.search(r'<input[^>]+name="timezone"[^>]+data-detect-timezone', page)
+    assert '<option value="Europe/London">' in page
+    assert 'href="/static/css/site.css"' in page  # the site's own layout, not allauth's bare one
+
+
+def test_signup_sends_verification_and_confirming_logs_in(client):
+    response = signup(client)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    user = User.objects.get(email="new@example.com")
+    assert (user.display_name, user.timezone) == ("Robin", "Europe/Lisbon")
+    assert not EmailAddress.objects.get(user=user).verified
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["new@example.com"]
+    assert message.subject.startswith("[Kneadful]")
+    confirm_path = link_in(message)
+    assert "http://testserver/" in message.body  # absolute link on SITE_URL
+
+    # GET only shows the confirmation button (links in emails may be prefetched).
+    assert client.get(confirm_path).status_code == 200
+    assert not EmailAddress.objects.get(user=user).verified
+    response = client.post(confirm_path)
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(user=user).verified
+    assert client.get(reverse("routines:dashboard")).status_code == 200  # logged in
+
+    client.post(reverse("account_logout"))
+    assert client.get(reverse("routines:dashboard")).status_code == 302
+    response = client.post(
+        reverse("account_login"), {"login": "NEW@example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("routines:dashboard")).status_code == 200
+
+
+def test_login_is_refused_until_the_email_is_verified(client):
+    signup(client)
+    client.logout()
+    mail.outbox.clear()
+    response = client.post(
+        reverse("account_login"), {"login": "new@example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert client.get(reverse("routines:dashboard")).status_code == 302  # not logged in
+    assert len(mail.outbox) <= 1  # at most a fresh verification email
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"email": "not-an-email"}, "email", "valid email"),
+        ({"password1": "123", "password2": "123"}, "password1", "too short"),
+        ({"password1": "password", "password2": "password"}, "password1", "too common"),
+        ({"password2": "something-else-entirely"}, "password2", "same password"),
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone", "not a time zone we know"),
+        ({"timezone": ""}, "timezone", "required"),
+    ],
+)
+def test_bad_signup_input_gets_a_field_message_and_keeps_the_rest(client, data, field, message):
+    response = signup(client, **data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert field in form.errors
+    assert message in " ".join(form.errors[field]).lower()
+    page = response.content.decode()
+    assert 'aria-invalid="true"' in page
+    assert 'value="Robin"' in page  # nothing typed is lost
+    assert not User.objects.exists()
+
+
+def test_signup_with_a_taken_email_creates_nothing_and_reveals_nothing(client, user):
+    # allauth's enumeration protection: the same "check your email" answer as a real signup,
+    # and the owner of the address is told someone tried.
+    response = signup(client, email=user.email.upper())
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert User.objects.count() == 1
+    assert [m.to for m in mail.outbox] == [[user.email]]
+    assert "already" in mail.outbox[0].body.lower()
+
+
+def test_failed_logins_are_throttled_with_a_clear_message(client, user, settings):
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "3/m/ip,3/5m/key"}
+    url = reverse("account_login")
+    for _ in range(3):
+        response = client.post(url, {"login": user.email, "password": "wrong"})
+        assert "too many" not in response.content.decode().lower()
+    response = client.post(url, {"login": user.email, "password": "wrong"})
+    assert "Too many failed login attempts" in response.content.decode()
+    # Even the right password is refused while throttled.
+    response = client.post(url, {"login": user.email, "password": PASSWORD})
+    assert response.status_code in (200, 429)
+    assert client.get(reverse("routines:dashboard")).status_code == 302
+
+
+# --- password reset and change -------------------------------------------------------------
+
+
+def test_password_reset_by_email_link(client, user):
+    response = client.post(reverse("account_reset_password"), {"email": user.email})
+    assert response.status_code == 302
+    assert client.get(response["Location"]).status_code == 200  # "check your email" page
+    assert len(mail.outbox) == 1
+    reset_path = link_in(mail.outbox[0])
+    response = client.get(reset_path)  # allauth moves the key into the session
+    form_path = response["Location"] if response.status_code == 302 else reset_path
+    response = client.post(form_path, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert client.get(response["Location"]).status_code == 200
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    # The link works once.
+    assert "invalid" in client.get(reset_path, follow=True).content.decode().lower()
+
+
+def test_password_reset_for_an_unknown_email_reveals_nothing(client):
+    response = client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
+    assert response.status_code == 302
+    assert all("reset" not in m.body.lower() or "nobody" in m.to[0] for m in mail.outbox)
+
+
+def test_password_change(member_client, user):
+    url = reverse("account_change_password")
+    response = member_client.post(
+        url, {"oldpassword": "wrong", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    )
+    assert response.status_code == 200
+    assert "oldpassword" in response.context["form"].errors
+    response = member_client.post(
+        url, {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    assert member_client.get(reverse("routines:dashboard")).status_code == 200  # still in
+
+
+# --- email change --------------------------------------------------------------------------
+
+
+def test_email_change_takes_effect_after_confirming_the_new_address(member_client, user):
+    old_email = user.email
+    response = member_client.post(
+        reverse("account_email"), {"action_add": "", "email": "moved@example.com"}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.email == old_email  # nothing changes before confirmation
+    assert mail.outbox[-1].to == ["moved@example.com"]
+    response = member_client.post(link_in(mail.outbox[-1]))
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.email == "moved@example.com"
+    addresses = list(EmailAddress.objects.filter(user=user).values_list("email", "primary"))
+    assert addresses == [("moved@example.com", True)]
+
+
+def test_email_change_to_a_malformed_address_is_refused(member_client, user):
+    response = member_client.post(
+        reverse("account_email"), {"action_add": "", "email": "not-an-email"}
+    )
+    assert response.status_code == 200
+    assert "email" in response.context["form"].errors
+    assert not mail.outbox
+
+
+def test_email_change_to_a_taken_address_never_moves_it(member_client, user, other_user):
+    member_client.post(reverse("account_email"), {"action_add": "", "email": other_user.email})
+    for message in mail.outbox:
+        if message.to == [other_user.email]:
+            member_client.post(link_in(message))
+    user.refresh_from_db()
+    other_user.refresh_from_db()
+    assert user.email != other_user.email
+    verified = EmailAddress.objects.filter(email__iexact=other_user.email, verified=True)
+    assert [a.user for a in verified] == [other_user]
+
+
+# --- profile -------------------------------------------------------------------------------
+
+
+def test_profile_update(member_client, user):
+    response = member_client.post(
+        reverse("accounts:profile"), {"display_name": "Sky", "timezone": "Asia/Tokyo"}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.display_name, user.timezone) == ("Sky", "Asia/Tokyo")
+
+
+def test_profile_rejects_an_unknown_timezone_with_a_field_error(member_client, user):
+    response = member_client.post(
+        reverse("accounts:profile"), {"display_name": "Sky", "timezone": "Europe/Atlantis"}
+    )
+    assert response.status_code == 200
+    assert "not a time zone we know" in response.context["form"].errors["timezone"][0]
+    assert 'value="Sky"' in response.content.decode()
+    user.refresh_from_db()
+    assert user.timezone == "UTC"
+    assert member_client.get(reverse("accounts:profile")).status_code == 200
+
+
+def test_account_pages_need_login(client):
+    for name in ["accounts:profile", "accounts:delete", "accounts:export"]:
+        response = client.get(reverse(name))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+
+
+# --- deletion ------------------------------------------------------------------------------
+
+
+def test_delete_account_needs_the_right_email(member_client, user):
+    response = member_client.post(reverse("accounts:delete"), {"confirm_email": "x@example.com"})
+    assert response.status_code == 200
+    assert "not the email address of this account" in response.content.decode()
+    assert User.objects.filter(pk=user.pk).exists()
+
+
+def test_delete_account_removes_the_member_and_their_data_only(member_client, user, other_user):
+    SessionLogFactory.create_batch(2, user=user)
+    theirs = SessionLogFactory(user=other_user)
+    response = member_client.post(
+        reverse("accounts:delete"), {"confirm_email": user.email.upper()}, follow=True
+    )
+    assert response.status_code == 200
+    assert "deleted" in response.content.decode()
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert not EmailAddress.objects.filter(email=user.email).exists()
+    assert list(SessionLog.objects.values_list("pk", flat=True)) == [theirs.pk]
+    assert User.objects.filter(pk=other_user.pk).exists()
+    assert member_client.get(reverse("accounts:profile")).status_code == 302  # logged out
+    # The address is free again.
+    assert UserFactory(email=user.email).pk != user.pk
+
+
+# --- allauth pages in the site's look ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "account_login",
+        "account_signup",
+        "account_reset_password",
+        "account_reset_password_done",
+        "account_email_verification_sent",
+    ],
+)
+def test_anonymous_account_pages_use_the_site_layout(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'class="skip-link"' in page
+    assert "not medical care" in page  # footer disclaimer
+
+
+@pytest.mark.parametrize(
+    "name", ["account_email", "account_change_password", "account_logout", "accounts:profile"]
+)
+def test_member_account_pages_use_the_site_layout(member_client, name):
+    response = member_client.get(reverse(name))
+    assert response.status_code == 200
+    assert 'class="skip-link"' in response.content.decode()
+
+
+def test_confirm_page_for_a_bad_key_is_friendly(client):
+    response = client.get(reverse("account_confirm_email", args=["not-a-key"]))
+    assert response.status_code in (200, 404)
+    assert 'class="skip-link"' in response.content.decode()
