@@ -198,11 +198,32 @@ EMAIL_TIMEOUT = config.integer("EMAIL_TIMEOUT", 10)
 # A provider through django-anymail replaces the backend without code changes, e.g.
 # EMAIL_BACKEND_OVERRIDE=anymail.backends.postmark.EmailBackend and ANYMAIL_POSTMARK_SERVER_TOKEN.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND_OVERRIDE", default="") or EMAIL_BACKEND
+
+
+def _anymail_value(name: str, raw: str) -> object:
+    """ANYMAIL_* env values: true/false become booleans, JSON objects/lists are parsed
+    (ANYMAIL_SEND_DEFAULTS='{"track_clicks": false}'), everything else stays a string."""
+    import json
+
+    lowered = raw.strip().lower()
+    if lowered in {"true", "false"}:
+        return lowered == "true"
+    if raw.strip()[:1] in {"{", "["}:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise ConfigError(f"{name} starts like JSON but is not valid JSON.") from None
+    return raw
+
+
 ANYMAIL = {
-    key.removeprefix("ANYMAIL_"): value
+    key.removeprefix("ANYMAIL_"): _anymail_value(key, value)
     for key, value in env.ENVIRON.items()
     if key.startswith("ANYMAIL_")
 }
+# Optional second List-Unsubscribe target (RFC 2369), e.g. unsubscribe@kneadful.example;
+# the https one-click link is always there.
+EMAIL_UNSUBSCRIBE_MAILTO = env.str("EMAIL_UNSUBSCRIBE_MAILTO", default="")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kneadful <hello@kneadful.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -1,0 +1,128 @@
+"""Geometry for the dashboard's server-rendered SVG charts (no chart library, no JS).
+
+The templates draw what these functions return; every figure also appears as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from typing import Any
+
+BAR_CHART = {"width": 600, "height": 220, "top": 24, "bottom": 36, "left": 8, "right": 8}
+CELL, GAP = 11, 3
+HEATMAP_LEFT, HEATMAP_TOP = 30, 18
+LEVELS = [
+    (0, "No session"),
+    (1, "Under 10 minutes"),
+    (10, "10 to 19 minutes"),
+    (20, "20 to 39 minutes"),
+    (40, "40 minutes or more"),
+]
+WEEKDAY_LABELS = {0: "Mon", 2: "Wed", 4: "Fri"}
+
+
+def weekly_bars(weeks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Bars for minutes per week: x, y, height and label positions in a fixed viewBox."""
+    box = BAR_CHART
+    inner_w = box["width"] - box["left"] - box["right"]
+    inner_h = box["height"] - box["top"] - box["bottom"]
+    peak = max([w["minutes"] for w in weeks] + [1])
+    slot = inner_w / max(len(weeks), 1)
+    bar_w = slot * 0.64
+    bars = []
+    for index, week in enumerate(weeks):
+        height = round(inner_h * week["minutes"] / peak, 1)
+        if week["minutes"] and height < 2:
+            height = 2
+        x = round(box["left"] + index * slot + (slot - bar_w) / 2, 1)
+        y = round(box["top"] + inner_h - height, 1)
+        bars.append(
+            {
+                **week,
+                "x": x,
+                "y": y,
+                "width": round(bar_w, 1),
+                "height": height,
+                "label_x": round(x + bar_w / 2, 1),
+                "value_y": round(y - 6, 1),
+                "axis_y": box["height"] - box["bottom"] + 18,
+            }
+        )
+    return {
+        **box,
+        "bars": bars,
+        "baseline_y": box["top"] + inner_h,
+        "peak": peak if any(w["minutes"] for w in weeks) else 0,
+        "total": sum(w["minutes"] for w in weeks),
+    }
+
+
+def level_of(minutes: int, sessions: int) -> int:
+    if not sessions and not minutes:
+        return 0
+    level = 1
+    for index, (threshold, _) in enumerate(LEVELS[1:], start=1):
+        if minutes >= threshold:
+            level = index
+    return level
+
+
+def heatmap(days: list[dict[str, Any]]) -> dict[str, Any]:
+    """A GitHub-style calendar: one column per week (Monday on top), one cell per day."""
+    if not days:
+        return {"cells": [], "months": [], "width": 0, "height": 0, "weekdays": [], "legend": []}
+    first: dt.date = days[0]["date"]
+    first_monday = first - dt.timedelta(days=first.weekday())
+    cells, months = [], []
+    seen_month = None
+    for day in days:
+        date: dt.date = day["date"]
+        column = (date - first_monday).days // 7
+        x = HEATMAP_LEFT + column * (CELL + GAP)
+        y = HEATMAP_TOP + date.weekday() * (CELL + GAP)
+        level = level_of(day.get("minutes", 0), day.get("sessions", 0))
+        cells.append(
+            {
+                **day,
+                "x": x,
+                "y": y,
+                "level": level,
+                "rest": bool(day.get("rest")),
+                "dot_x": x + CELL / 2,
+                "dot_y": y + CELL / 2,
+            }
+        )
+        if (date.year, date.month) != seen_month and date.day <= 7:
+            months.append({"x": x, "label": date.strftime("%b")})
+            seen_month = (date.year, date.month)
+    columns = (days[-1]["date"] - first_monday).days // 7 + 1
+    return {
+        "cells": cells,
+        "months": months,
+        "width": HEATMAP_LEFT + columns * (CELL + GAP),
+        "height": HEATMAP_TOP + 7 * (CELL + GAP),
+        "cell": CELL,
+        "weekdays": [
+            {"y": HEATMAP_TOP + row * (CELL + GAP) + CELL - 1, "label": label}
+            for row, label in WEEKDAY_LABELS.items()
+        ],
+        "legend": [{"level": index, "label": label} for index, (_, label) in enumerate(LEVELS)],
+    }
+
+
+def months_summary(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The heatmap as text: per month, days practised, sessions, minutes and rest days."""
+    months: OrderedDict[tuple[int, int], dict[str, Any]] = OrderedDict()
+    for day in days:
+        date: dt.date = day["date"]
+        month = months.setdefault(
+            (date.year, date.month),
+            {"label": date.strftime("%B %Y"), "days": 0, "sessions": 0, "minutes": 0, "rest": 0},
+        )
+        if day.get("sessions"):
+            month["days"] += 1
+            month["sessions"] += day["sessions"]
+        month["minutes"] += day.get("minutes", 0)
+        month["rest"] += bool(day.get("rest"))
+    return list(reversed(months.values()))
