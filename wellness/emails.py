@@ -274,8 +274,9 @@ def email_message_build(
     )
     message.attach_alternative(html, "text/html")
     # django-anymail reads these (provider tags/metadata); every other backend ignores them.
-    message.tags = [category or "transactional", template]  # type: ignore[attr-defined]
-    message.metadata = {"user_id": str(user.pk)}  # type: ignore[attr-defined]
+    # One tag only: several providers (Postmark) accept no more.
+    message.tags = [category or "transactional"]  # type: ignore[attr-defined]
+    message.metadata = {"user_id": str(user.pk), "template": template}  # type: ignore[attr-defined]
     return message
 
 
@@ -327,7 +328,11 @@ def _classify(exc: BaseException, recipient: str) -> tuple[EmailOutcome, bool]:
         return EmailOutcome("transient", f"provider API error {status}: {exc}"), False
     if isinstance(exc, OSError):  # refused connection, reset, socket.timeout, TLS errors
         return EmailOutcome("transient", f"connection: {exc}"), True
-    raise exc
+    # Anything else is a bug or a misconfiguration. Never raise out of a batch: the
+    # outcomes of the messages already sent must reach the caller, or they would be
+    # sent again. Logged with its traceback; retried like a transient failure.
+    logger.error("Unexpected error sending to %s", recipient, exc_info=exc)
+    return EmailOutcome("transient", f"unexpected {type(exc).__name__}: {exc}"), True
 
 
 def _anymail_rejected(message: EmailMultiAlternatives, recipient: str) -> str | None:
