@@ -644,7 +644,9 @@ def reminder_occurrences_send(
         for occ, message in outgoing:
             outcome = emails.email_send_batch([(occ.user, message)], connection=connection)[0]
             if outcome.status == "sent":
-                _occurrence_mark([occ.id], ReminderOccurrence.Status.SENT, sent_at=tz.now())
+                _occurrence_mark(
+                    [occ.id], ReminderOccurrence.Status.SENT, sent_at=tz.now(), last_error=""
+                )
                 summary.sent.append(occ.id)
             elif outcome.status == "skipped":
                 _occurrence_mark([occ.id], ReminderOccurrence.Status.SKIPPED_NOT_ALLOWED)

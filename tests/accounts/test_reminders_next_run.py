@@ -50,9 +50,7 @@ def test_weekday_is_judged_in_the_schedules_zone_not_utc():
     result = nxt(utc(2026, 11, 22, 22, 0), weekdays=[0], at=dt.time(23, 30), tz="Asia/Tokyo")
     assert result == utc(2026, 11, 23, 14, 30)
     # Los Angeles Monday 20:00 is Tuesday 04:00 UTC.
-    result = nxt(
-        utc(2026, 11, 23, 9), weekdays=[0], at=dt.time(20, 0), tz="America/Los_Angeles"
-    )
+    result = nxt(utc(2026, 11, 23, 9), weekdays=[0], at=dt.time(20, 0), tz="America/Los_Angeles")
     assert result == utc(2026, 11, 24, 4, 0)
 
 

@@ -1,0 +1,220 @@
+"""The dispatch cycle: ledger rows, next_run_at advancing, late skipping, idempotency."""
+
+import datetime as dt
+import threading
+
+import pytest
+import time_machine
+from django.db import connection
+
+from accounts.models import ReminderOccurrence, ReminderSchedule
+from accounts.services import reminder_dispatch_cycle
+from tests.accounts.reminder_helpers import schedule_for, utc
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sends(monkeypatch):
+    """Record the chunks the cycle queues instead of running them."""
+    queued: list[list[int]] = []
+    from accounts import tasks
+
+    monkeypatch.setattr(tasks.reminders_send, "delay", lambda ids: queued.append(list(ids)))
+    return queued
+
+
+def test_a_due_schedule_gets_one_ledger_row_and_advances(sends, django_capture_on_commit_callbacks):
+    user = UserFactory(timezone="Europe/London")
+    with time_machine.travel(utc(2026, 11, 23, 7, 0), tick=False):
+        schedule = schedule_for(user, weekdays=[0, 2], at=dt.time(8, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = reminder_dispatch_cycle(now=utc(2026, 11, 23, 8, 0, 30))
+    occurrence = ReminderOccurrence.objects.get()
+    assert occurrence.schedule == schedule and occurrence.user == user
+    assert occurrence.due_at == utc(2026, 11, 23, 8, 0)
+    assert occurrence.local_date == dt.date(2026, 11, 23)
+    assert occurrence.status == "queued"
+    schedule.refresh_from_db()
+    assert schedule.next_run_at == utc(2026, 11, 25, 8, 0)
+    assert sends == [[occurrence.id]]
+    assert (summary.schedules, summary.queued, summary.tasks) == (1, 1, 1)
+
+
+def test_nothing_is_due_before_the_time(sends, django_capture_on_commit_callbacks):
+    user = UserFactory()
+    with time_machine.travel(utc(2026, 11, 23, 7, 0), tick=False):
+        schedule_for(user, weekdays=[0], at=dt.time(8, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = reminder_dispatch_cycle(now=utc(2026, 11, 23, 7, 59, 59))
+    assert summary.schedules == 0
+    assert not ReminderOccurrence.objects.exists()
+    assert sends == []
+
+
+def test_the_same_cycle_run_twice_records_and_queues_once(
+    sends, django_capture_on_commit_callbacks
+):
+    users = UserFactory.create_batch(3)
+    with time_machine.travel(utc(2026, 11, 23, 7, 0), tick=False):
+        for user in users:
+            schedule_for(user, at=dt.time(8, 0))
+    now = utc(2026, 11, 23, 8, 0, 5)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = reminder_dispatch_cycle(now=now)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = reminder_dispatch_cycle(now=now)
+    assert first.queued == 3 and second.queued == 0 and second.schedules == 0
+    assert ReminderOccurrence.objects.count() == 3
+    assert sorted(i for chunk in sends for i in chunk) == sorted(
+        ReminderOccurrence.objects.values_list("id", flat=True)
+    )
+
+
+def test_a_conflicting_ledger_row_is_not_queued_again(sends, django_capture_on_commit_callbacks):
+    """If next_run_at is ever put back to an instant already recorded, the unique
+    constraint keeps the ledger at one row and nothing is queued twice."""
+    user = UserFactory()
+    with time_machine.travel(utc(2026, 11, 23, 7, 0), tick=False):
+        schedule = schedule_for(user, at=dt.time(8, 0))
+    now = utc(2026, 11, 23, 8, 0, 5)
+    with django_capture_on_commit_callbacks(execute=True):
+        reminder_dispatch_cycle(now=now)
+    ReminderSchedule.objects.filter(pk=schedule.pk).update(next_run_at=utc(2026, 11, 23, 8, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = reminder_dispatch_cycle(now=now)
+    assert summary.already_recorded == 1 and summary.queued == 0
+    assert ReminderOccurrence.objects.count() == 1
+    assert len(sends) == 1
+
+
+def test_batches_and_chunks(sends, django_capture_on_commit_callbacks):
+    users = UserFactory.create_batch(7)
+    with time_machine.travel(utc(2026, 11, 23, 7, 0), tick=False):
+        for user in users:
+            schedule_for(user, at=dt.time(8, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = reminder_dispatch_cycle(now=utc(2026, 11, 23, 8, 1), batch_size=3, chunk_size=2)
+    assert summary.batches == 3 and summary.schedules == 7 and summary.queued == 7
+    assert [len(chunk) for chunk in sends] == [2, 1, 2, 1, 1]
+    assert ReminderSchedule.objects.filter(next_run_at__lte=utc(2026, 11, 23, 8, 1)).count() == 0
+
+
+def test_more_than_an_hour_late_is_recorded_as_skipped_not_sent(
+    sends, django_capture_on_commit_callbacks
+):
+    user = UserFactory()
+    with time_machine.travel(utc(2026, 11, 20, 7, 0), tick=False):
+        schedule = schedule_for(user, weekdays=range(7), at=dt.time(8, 0))
+    # The system was down from Friday morning until Monday 08:30: Fri, Sat, Sun and Mon are due.
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = reminder_dispatch_cycle(now=utc(2026, 11, 23, 8, 30))
+    rows = dict(ReminderOccurrence.objects.values_list("local_date", "status"))
+    assert rows == {
+        dt.date(2026, 11, 20): "skipped_late",
+        dt.date(2026, 11, 21): "skipped_late",
+        dt.date(2026, 11, 22): "skipped_late",
+        dt.date(2026, 11, 23): "queued",  # 30 minutes late: still sent
+    }
+    assert summary.skipped_late == 3 and summary.queued == 1
+    schedule.refresh_from_db()
+    assert schedule.next_run_at == utc(2026, 11, 24, 8, 0)
+    assert len(sends) == 1
+
+
+def test_exactly_sixty_minutes_late_is_still_sent(sends, django_capture_on_commit_callbacks):
+    user = UserFactory()
+    with time_machine.travel(utc(2026, 11, 23, 7, 0), tick=False):
+        schedule_for(user, weekdays=[0], at=dt.time(8, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        reminder_dispatch_cycle(now=utc(2026, 11, 23, 9, 0))
+    assert ReminderOccurrence.objects.get().status == "queued"
+
+
+def test_dry_run_changes_and_queues_nothing(sends, django_capture_on_commit_callbacks):
+    users = UserFactory.create_batch(3)
+    with time_machine.travel(utc(2026, 11, 23, 7, 0), tick=False):
+        for user in users:
+            schedule_for(user, at=dt.time(8, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = reminder_dispatch_cycle(now=utc(2026, 11, 23, 8, 1), dry_run=True, batch_size=2)
+    assert summary.dry_run and summary.schedules == 3 and summary.queued == 3
+    assert not ReminderOccurrence.objects.exists()
+    assert ReminderSchedule.objects.filter(next_run_at=utc(2026, 11, 23, 8, 0)).count() == 3
+    assert sends == []
+
+
+def test_paused_schedules_are_not_dispatched(sends, django_capture_on_commit_callbacks):
+    user = UserFactory()
+    with time_machine.travel(utc(2026, 11, 23, 7, 0), tick=False):
+        schedule_for(user, at=dt.time(8, 0), active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminder_dispatch_cycle(now=utc(2026, 11, 23, 8, 1)).schedules == 0
+
+
+def test_dst_gap_occurrence_is_dispatched_once_on_the_local_day(
+    sends, django_capture_on_commit_callbacks
+):
+    user = UserFactory(timezone="Europe/London")
+    with time_machine.travel(utc(2026, 3, 28, 12, 0), tick=False):
+        schedule = schedule_for(user, weekdays=[6], at=dt.time(1, 30))
+    assert schedule.next_run_at == utc(2026, 3, 29, 1, 0)
+    for minute in range(0, 90, 1):  # every minute of the night, like beat
+        with django_capture_on_commit_callbacks(execute=True):
+            reminder_dispatch_cycle(now=utc(2026, 3, 29, 0, 30) + dt.timedelta(minutes=minute))
+    occurrence = ReminderOccurrence.objects.get()
+    assert occurrence.due_at == utc(2026, 3, 29, 1, 0)
+    assert occurrence.local_date == dt.date(2026, 3, 29)
+
+
+def test_dst_fold_occurrence_is_dispatched_once(sends, django_capture_on_commit_callbacks):
+    user = UserFactory(timezone="America/New_York")
+    with time_machine.travel(utc(2026, 10, 31, 12, 0), tick=False):
+        schedule_for(user, weekdays=range(7), at=dt.time(1, 30))
+    for minute in range(0, 180, 1):
+        with django_capture_on_commit_callbacks(execute=True):
+            reminder_dispatch_cycle(now=utc(2026, 11, 1, 4, 30) + dt.timedelta(minutes=minute))
+    occurrence = ReminderOccurrence.objects.get()
+    assert occurrence.due_at == utc(2026, 11, 1, 5, 30)  # 01:30 EDT, the first of the two
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_cycles_racing_record_each_occurrence_once(postgres_required, monkeypatch):
+    """Two threads (two database connections) dispatch the same minute at once."""
+    from accounts import tasks
+
+    queued: list[int] = []
+    lock = threading.Lock()
+
+    def record(ids):
+        with lock:
+            queued.extend(ids)
+
+    monkeypatch.setattr(tasks.reminders_send, "delay", record)
+    users = UserFactory.create_batch(60)
+    with time_machine.travel(utc(2026, 11, 23, 7, 0), tick=False):
+        for user in users:
+            schedule_for(user, at=dt.time(8, 0))
+    barrier = threading.Barrier(2)
+    summaries = []
+    errors = []
+
+    def run():
+        try:
+            barrier.wait(5)
+            summaries.append(reminder_dispatch_cycle(now=utc(2026, 11, 23, 8, 0, 10), batch_size=7))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    assert sum(s.schedules for s in summaries) == 60
+    assert ReminderOccurrence.objects.count() == 60
+    assert sorted(queued) == sorted(ReminderOccurrence.objects.values_list("id", flat=True))

@@ -1,0 +1,238 @@
+"""Sending reminders: once per occurrence, to allowed recipients only, with both parts."""
+
+import datetime as dt
+import threading
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+
+from accounts.models import ReminderOccurrence
+from accounts.services import (
+    email_suppress,
+    email_unsubscribe,
+    reminder_dispatch_cycle,
+    reminder_occurrences_send,
+)
+from accounts.tasks import reminders_send
+from tests import servers
+from tests.accounts.reminder_helpers import schedule_for, utc
+from tests.factories import RoutineFactory, SessionLogFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DUE = utc(2026, 11, 23, 8, 0)  # a Monday
+
+
+def dispatch(capture, now=DUE + dt.timedelta(seconds=20)):
+    with capture(execute=True):
+        return reminder_dispatch_cycle(now=now)
+
+
+@pytest.fixture
+def due_schedule():
+    def make(user=None, **kwargs):
+        user = user or UserFactory(timezone="Europe/London", display_name="Ada")
+        with time_machine.travel(DUE - dt.timedelta(hours=1), tick=False):
+            return schedule_for(user, weekdays=[0], at=dt.time(8, 0), **kwargs)
+
+    return make
+
+
+def test_the_reminder_is_sent_once_with_headers_and_both_alternatives(
+    due_schedule, django_capture_on_commit_callbacks
+):
+    routine = RoutineFactory(title="Hand reset")
+    schedule = due_schedule(routine=routine)
+    with time_machine.travel(DUE + dt.timedelta(seconds=20), tick=False):
+        dispatch(django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [schedule.user.email]
+    assert "Hand reset" in message.subject
+    assert message.extra_headers["List-Unsubscribe"].startswith("<http://testserver/")
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    occurrence = ReminderOccurrence.objects.get()
+    for part in (message.body, html):
+        assert "/me/reminders/done/" in part and "/me/reminders/rest/" in part
+        assert "Monday 23 November" in part
+    assert occurrence.status == "sent" and occurrence.attempts == 1
+    assert occurrence.sent_at == DUE + dt.timedelta(seconds=20)
+
+
+def test_a_send_task_delivered_twice_sends_one_email(
+    due_schedule, django_capture_on_commit_callbacks, monkeypatch
+):
+    due_schedule()
+    from accounts import tasks
+
+    monkeypatch.setattr(tasks.reminders_send, "delay", lambda ids: None)  # queue nothing
+    with time_machine.travel(DUE + dt.timedelta(seconds=20), tick=False):
+        dispatch(django_capture_on_commit_callbacks)
+        ids = list(ReminderOccurrence.objects.values_list("id", flat=True))
+        reminders_send.apply(args=[ids])
+        reminders_send.apply(args=[ids])  # the broker redelivered it
+    assert len(mail.outbox) == 1
+    assert ReminderOccurrence.objects.get().attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_racing_on_one_chunk_send_each_once(postgres_required):
+    users = UserFactory.create_batch(20)
+    with time_machine.travel(DUE - dt.timedelta(hours=1), tick=False):
+        for user in users:
+            schedule_for(user, weekdays=[0], at=dt.time(8, 0))
+    reminder_dispatch_cycle(now=DUE, chunk_size=1000)  # transaction=True: sends ran eagerly
+    mail.outbox.clear()
+    ReminderOccurrence.objects.update(status="queued", attempts=0, sent_at=None)
+    ids = list(ReminderOccurrence.objects.values_list("id", flat=True))
+    barrier = threading.Barrier(2)
+
+    def work():
+        try:
+            barrier.wait(5)
+            reminder_occurrences_send(occurrence_ids=ids, now=DUE + dt.timedelta(seconds=30))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users)
+    assert set(ReminderOccurrence.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.mark.parametrize("who", ["unverified", "unsubscribed", "inactive", "suppressed"])
+def test_members_who_may_not_get_reminders_get_nothing(
+    who, due_schedule, django_capture_on_commit_callbacks
+):
+    user = UserFactory(verified=(who != "unverified"), is_active=(who != "inactive"))
+    if who == "unsubscribed":
+        email_unsubscribe(user=user, category="reminders")
+    if who == "suppressed":
+        email_suppress(address=user.email.upper())
+    due_schedule(user=user)
+    with time_machine.travel(DUE + dt.timedelta(seconds=20), tick=False):
+        dispatch(django_capture_on_commit_callbacks)
+    assert mail.outbox == []
+    assert ReminderOccurrence.objects.get().status == "skipped_not_allowed"
+
+
+def test_skip_if_practised_today_judged_on_the_local_date(
+    due_schedule, django_capture_on_commit_callbacks
+):
+    # Tokyo: Monday 08:00 JST is Sunday 23:00 UTC. A session at 07:00 JST Monday (22:00
+    # UTC Sunday) is on Monday locally: that skips. One on Sunday evening JST would not.
+    user = UserFactory(timezone="Asia/Tokyo")
+    with time_machine.travel(utc(2026, 11, 22, 12, 0), tick=False):
+        schedule = schedule_for(user, weekdays=[0], at=dt.time(8, 0), skip_if_practised=True)
+    assert schedule.next_run_at == utc(2026, 11, 22, 23, 0)
+    SessionLogFactory(user=user, started_at=utc(2026, 11, 21, 12, 0))  # Saturday JST
+    with time_machine.travel(utc(2026, 11, 22, 23, 0, 20), tick=False):
+        dispatch(django_capture_on_commit_callbacks, now=utc(2026, 11, 22, 23, 0, 20))
+    assert len(mail.outbox) == 1  # practised on another day: sent
+
+    SessionLogFactory(user=user, started_at=utc(2026, 11, 29, 22, 0))  # Monday 07:00 JST
+    with time_machine.travel(utc(2026, 11, 29, 23, 0, 20), tick=False):
+        dispatch(django_capture_on_commit_callbacks, now=utc(2026, 11, 29, 23, 0, 20))
+    assert len(mail.outbox) == 1
+    latest = ReminderOccurrence.objects.order_by("-due_at").first()
+    assert latest.local_date == dt.date(2026, 11, 30)
+    assert latest.status == "skipped_practised"
+
+
+def test_practised_today_without_the_option_still_sends(
+    due_schedule, django_capture_on_commit_callbacks
+):
+    schedule = due_schedule()
+    SessionLogFactory(user=schedule.user, started_at=DUE - dt.timedelta(minutes=30))
+    with time_machine.travel(DUE + dt.timedelta(seconds=20), tick=False):
+        dispatch(django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 1
+
+
+def test_a_task_that_runs_over_an_hour_late_skips_instead_of_sending(
+    due_schedule, django_capture_on_commit_callbacks, monkeypatch
+):
+    due_schedule()
+    from accounts import tasks
+
+    monkeypatch.setattr(tasks.reminders_send, "delay", lambda ids: None)
+    dispatch(django_capture_on_commit_callbacks)
+    ids = list(ReminderOccurrence.objects.values_list("id", flat=True))
+    with time_machine.travel(DUE + dt.timedelta(minutes=61), tick=False):
+        reminders_send.apply(args=[ids])  # the queue was backed up
+    assert mail.outbox == []
+    assert ReminderOccurrence.objects.get().status == "skipped_late"
+
+
+class FlakySink:
+    """An SMTP server that answers 451 to the first message, then accepts."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.accepted: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.calls += 1
+        if self.calls == 1:
+            return "451 4.3.0 Try again later"
+        self.accepted.append(envelope.content)
+        return "250 OK"
+
+
+def test_smtp_451_is_retried_and_the_reminder_sent_once(
+    due_schedule, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    from accounts import tasks
+
+    chunks: list[list[int]] = []
+    monkeypatch.setattr(tasks.reminders_send, "delay", chunks.append)
+    sink = FlakySink()
+    with servers.smtp_sink(sink) as (port, _):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = port
+        settings.EMAIL_USE_TLS = False
+        due_schedule()
+        with time_machine.travel(DUE + dt.timedelta(seconds=20), tick=False):
+            dispatch(django_capture_on_commit_callbacks)
+            # Eager Celery runs the retry (with only the transient rows) synchronously
+            # when the first run does not propagate its Retry.
+            result = tasks.reminders_send.apply(args=chunks, throw=False)
+    occurrence = ReminderOccurrence.objects.get()
+    assert result.result == {"sent": 1, "retry": 0, "failed": 0, "skipped": 0}
+    assert (occurrence.status, occurrence.last_error, sink.calls) == ("sent", "", 2)
+    assert len(sink.accepted) == 1
+    assert occurrence.attempts == 2
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in sink.accepted[0]
+
+
+def test_smtp_550_fails_the_row_without_retry(
+    due_schedule, django_capture_on_commit_callbacks, settings
+):
+    class Refuse:
+        calls = 0
+
+        async def handle_RCPT(self, server, session, envelope, address, options):
+            Refuse.calls += 1
+            return "550 5.1.1 No such user"
+
+    with servers.smtp_sink(Refuse()) as (port, _):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = port
+        schedule = due_schedule()
+        with time_machine.travel(DUE + dt.timedelta(seconds=20), tick=False):
+            dispatch(django_capture_on_commit_callbacks)
+    occurrence = ReminderOccurrence.objects.get()
+    assert occurrence.status == "failed" and "550" in occurrence.last_error
+    assert Refuse.calls == 1
+    from accounts.models import EmailSuppression
+
+    assert EmailSuppression.objects.filter(address__iexact=schedule.user.email).exists()
