@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 
 from wellness.celery import app
@@ -22,10 +21,14 @@ def database_health() -> dict[str, Any]:
 
 
 def broker_health() -> dict[str, Any]:
-    transport = settings.CELERY_BROKER_URL.split("://", 1)[0]
+    """Can this process reach the Celery broker now? (One connection attempt, 2 s at most.)"""
+    transport = str(app.conf.broker_url or "").split("://", 1)[0]
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=0, timeout=2)
+            # Redis connects lazily: ask it something so a dead server shows as down.
+            if transport.startswith("redis") or transport.startswith("rediss"):
+                conn.default_channel.client.ping()
     except Exception as exc:
         return {"ok": False, "transport": transport, "error": exc.__class__.__name__}
     return {"ok": True, "transport": transport}
