@@ -18,6 +18,7 @@ expire: an old email's unsubscribe link must still work years later.
 
 from __future__ import annotations
 
+import functools
 import logging
 import smtplib
 from collections.abc import Iterable, Sequence
@@ -31,7 +32,7 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import models
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_urlconf, reverse
 
 from accounts.models import EmailPreference, EmailSuppression
 from accounts.services import email_suppress
@@ -216,13 +217,25 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+@functools.lru_cache(maxsize=16)
+def _url_pattern(name: str, urlconf: str | None, with_token: bool = True) -> str:
+    """``reverse()`` once per URL name with a placeholder; building a batch of thousands of
+    messages then only formats strings (reverse costs ~0.1 ms a call)."""
+    if not with_token:
+        return reverse(name, urlconf=urlconf)
+    return reverse(name, args=["TOKEN"], urlconf=urlconf).replace("TOKEN", "{token}")
+
+
+def _token_url(name: str, token: str) -> str:
+    return absolute_url(_url_pattern(name, get_urlconf()).format(token=token))
+
+
 def unsubscribe_url(*, user: User, category: str) -> str:
-    token = unsubscribe_token_make(user=user, category=category)
-    return absolute_url(reverse("email:unsubscribe", args=[token]))
+    return _token_url("email:unsubscribe", unsubscribe_token_make(user=user, category=category))
 
 
 def preferences_url(*, user: User) -> str:
-    return absolute_url(reverse("email:preferences", args=[preferences_token_make(user=user)]))
+    return _token_url("email:preferences", preferences_token_make(user=user))
 
 
 # --- Building ---------------------------------------------------------------------------
@@ -245,7 +258,9 @@ def email_message_build(
         "category_label": Category(category).label if category else "",
         "unsubscribe_url": unsubscribe_url(user=user, category=category) if category else "",
         "preferences_url": preferences_url(user=user) if category else "",
-        "account_url": absolute_url(reverse("accounts:email_preferences")),
+        "account_url": absolute_url(
+            _url_pattern("accounts:email_preferences", get_urlconf(), False)
+        ),
     }
     subject = render_to_string(f"emails/{template}_subject.txt", ctx)
     subject = " ".join(subject.split())  # no newlines in a header
