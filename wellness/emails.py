@@ -442,3 +442,73 @@ def email_send(
     if outcome.transient:
         raise TransientEmailError(outcome.reason)
     return outcome
+
+
+# --- Provider events (django-anymail tracking webhooks) ---------------------------------
+
+SOFT_BOUNCE_TYPES = {"SoftBounce", "Transient", "DnsError", "soft", "soft_bounce"}
+
+
+def email_provider_event_record(
+    *,
+    event_type: str,
+    recipient: str,
+    reject_reason: str | None = None,
+    mta_response: str | None = None,
+    tags: Sequence[str] = (),
+    detail: str = "",
+    soft: bool = False,
+) -> str:
+    """Act on one delivery event reported by the email provider; returns what was done.
+
+    bounced (hard) / rejected as invalid or bounced -> suppress (hard_bounce);
+    complained -> suppress (complaint); unsubscribed (the provider's own list-unsubscribe
+    handling) -> unsubscribe from the category in the message's tag, or from every
+    category if the tag is missing. Everything else (delivered, opened, deferred...) is
+    ignored: Kneadful keeps no tracking data.
+    """
+    if not recipient:
+        return "ignored"
+    looks_soft = soft or (mta_response or "").strip()[:1] == "4"
+    if event_type == "bounced" and not looks_soft:
+        email_suppress(address=recipient, reason=EmailSuppression.Reason.HARD_BOUNCE, detail=detail)
+        return "suppressed"
+    if event_type == "rejected" and reject_reason in {"invalid", "bounced"}:
+        email_suppress(address=recipient, reason=EmailSuppression.Reason.HARD_BOUNCE, detail=detail)
+        return "suppressed"
+    if event_type == "complained":
+        email_suppress(address=recipient, reason=EmailSuppression.Reason.COMPLAINT, detail=detail)
+        return "suppressed"
+    if event_type == "unsubscribed":
+        from django.contrib.auth import get_user_model
+
+        from accounts.services import email_unsubscribe
+
+        user = get_user_model().objects.filter(email__iexact=recipient).first()
+        if user is None:
+            return "ignored"
+        categories = [tag for tag in tags if tag in Category.values] or list(Category.values)
+        for category in categories:
+            email_unsubscribe(user=user, category=category)
+        return "unsubscribed"
+    return "ignored"
+
+
+def anymail_tracking_received(sender: Any, event: Any, esp_name: str, **kwargs: Any) -> None:
+    """Receiver for ``anymail.signals.tracking`` (connected in WellnessConfig.ready)."""
+    raw = event.esp_event if isinstance(getattr(event, "esp_event", None), dict) else {}
+    soft = str(raw.get("Type", "")) in SOFT_BOUNCE_TYPES
+    detail = " ".join(
+        part for part in [esp_name, event.description or "", event.mta_response or ""] if part
+    )
+    outcome = email_provider_event_record(
+        event_type=event.event_type,
+        recipient=event.recipient or "",
+        reject_reason=event.reject_reason,
+        mta_response=event.mta_response,
+        tags=list(event.tags or []),
+        detail=detail[:2000],
+        soft=soft,
+    )
+    if outcome != "ignored":
+        logger.info("%s %s event for %s: %s", esp_name, event.event_type, event.recipient, outcome)

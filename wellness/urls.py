@@ -18,6 +18,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# Email provider webhooks (bounces, complaints -> suppression list), only once they are
+# secured: ANYMAIL_WEBHOOK_SECRET (basic auth) or the provider's signing key is set.
+if any("WEBHOOK" in key or "SIGNING" in key for key in settings.ANYMAIL):
+    urlpatterns.append(path("anymail/", include("anymail.urls")))
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -505,3 +505,119 @@ def test_an_unexpected_error_mid_batch_keeps_the_outcomes_of_the_others(settings
     outcomes = email_send_batch(messages)
     assert [o.status for o in outcomes] == ["sent", "transient", "sent"]
     assert [m.to[0] for m in mail.outbox] == [members[0].email, members[2].email]
+
+
+# --- Provider webhooks (django-anymail tracking) -----------------------------------------
+
+
+def _postmark_post(payload: dict, auth: str | None = "hook:s3cret"):
+    import base64
+    import json
+
+    from anymail.webhooks.postmark import PostmarkTrackingWebhookView
+    from django.test import RequestFactory
+
+    headers = {}
+    if auth:
+        headers["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(auth.encode()).decode()
+    request = RequestFactory().post(
+        "/anymail/postmark/tracking/",
+        json.dumps(payload),
+        content_type="application/json",
+        **headers,
+    )
+    return PostmarkTrackingWebhookView.as_view()(request)
+
+
+def _bounce(email: str, kind: str = "HardBounce", **extra) -> dict:
+    return {
+        "RecordType": "Bounce",
+        "Type": kind,
+        "TypeCode": 1,
+        "Email": email,
+        "Description": "The server was unable to deliver your message.",
+        "Details": "smtp;550 5.1.1 The email account does not exist.",
+        "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
+        "BouncedAt": "2026-11-24T10:00:00Z",
+        "Tag": "reminders",
+        **extra,
+    }
+
+
+@pytest.mark.django_db
+def test_provider_hard_bounce_webhook_suppresses_the_address(user, settings):
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
+    response = _postmark_post(_bounce(user.email.upper()))
+    assert response.status_code == 200
+    row = EmailSuppression.objects.get()
+    assert row.address == user.email
+    assert row.reason == EmailSuppression.Reason.HARD_BOUNCE
+    assert "Postmark" in row.detail
+    assert not email_recipient_allowed(user=user, category="reminders")
+
+
+@pytest.mark.django_db
+def test_provider_soft_bounce_does_not_suppress(user, settings):
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
+    assert _postmark_post(_bounce(user.email, kind="SoftBounce")).status_code == 200
+    assert not EmailSuppression.objects.exists()
+
+
+@pytest.mark.django_db
+def test_provider_spam_complaint_suppresses_as_complaint(user, settings):
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
+    payload = _bounce(user.email, kind="SpamComplaint", RecordType="SpamComplaint")
+    assert _postmark_post(payload).status_code == 200
+    assert EmailSuppression.objects.get().reason == EmailSuppression.Reason.COMPLAINT
+
+
+@pytest.mark.django_db
+def test_provider_webhook_without_the_secret_is_refused(user, settings):
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
+    from django.core.exceptions import SuspiciousOperation
+
+    with pytest.raises(SuspiciousOperation):
+        _postmark_post(_bounce(user.email), auth="hook:wrong")
+    assert not EmailSuppression.objects.exists()
+
+
+@pytest.mark.django_db
+def test_provider_unsubscribe_event_unsubscribes_the_tagged_category(user):
+    from wellness.emails import email_provider_event_record
+
+    done = email_provider_event_record(
+        event_type="unsubscribed", recipient=user.email.upper(), tags=["newsletter"]
+    )
+    assert done == "unsubscribed"
+    assert not email_recipient_allowed(user=user, category="newsletter")
+    assert email_recipient_allowed(user=user, category="reminders")
+    assert email_provider_event_record(event_type="opened", recipient=user.email) == "ignored"
+    assert email_provider_event_record(event_type="bounced", recipient="") == "ignored"
+
+
+def test_provider_webhook_urls_exist_only_once_secured(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.servers import ROOT, service_env
+
+    code = (
+        "import django; django.setup(); from django.urls import reverse, NoReverseMatch\n"
+        "try: print(reverse('anymail:postmark_tracking_webhook'))\n"
+        "except NoReverseMatch: print('absent')"
+    )
+
+    def run(**env):
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env=service_env(KNEADFUL_VAR_DIR=str(tmp_path), **env),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return done.stdout.strip().splitlines()[-1]
+
+    assert run() == "absent"
+    assert run(ANYMAIL_WEBHOOK_SECRET="hook:s3cret") == "/anymail/postmark/tracking/"
