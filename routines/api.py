@@ -220,11 +220,8 @@ class MemberStatsView(APIView):
         responses=MemberStatsSerializer,
     )
     def get(self, request: Request) -> Response:
-        data = member_stats_json(user=request.user)
-        if request.query_params.get("include") != "heatmap":
-            data = {key: value for key, value in data.items() if key != "heatmap"}
-        data.pop("version", None)
-        return Response(data)
+        heatmap = request.query_params.get("include") == "heatmap"
+        return Response(member_stats_json(user=request.user, heatmap=heatmap))
 
 
 class RestDayList(generics.ListCreateAPIView):

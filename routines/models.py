@@ -389,7 +389,10 @@ class MemberStatsSnapshot(models.Model):
     generation = models.BigIntegerField(default=0)
     computed_for = models.DateField(null=True, blank=True)
     timezone = models.CharField(max_length=64, blank=True)
-    data = models.JSONField(null=True, blank=True)
+    data = models.JSONField(null=True, blank=True, help_text="The figures, without the calendar.")
+    calendar = models.JSONField(
+        null=True, blank=True, help_text="Per day of the last 12 months: minutes, sessions, rest."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -186,12 +186,16 @@ def practice_plan_for(*, user: User) -> PracticePlan:
 # --- Progress -------------------------------------------------------------------------------
 
 STATS_WEEKS = 12
-STATS_VERSION = 1  # bump when MemberStats changes shape: cached snapshots are recomputed
+STATS_VERSION = 2  # bump when MemberStats changes shape: cached snapshots are recomputed
 
 
 @dataclass(frozen=True)
 class MemberStats:
-    """The dashboard figures. Minutes are rounded from summed seconds."""
+    """The dashboard figures. Minutes are rounded from summed seconds.
+
+    ``key`` changes whenever the figures may change (a write, a new local day, a zone
+    change): use it to cache anything rendered from them, e.g. the heatmap's markup.
+    """
 
     today: dt.date
     current_streak: int
@@ -210,29 +214,66 @@ class MemberStats:
     practised_today: bool = False
     rested_today: bool = False
     rest_weekdays: list[int] = field(default_factory=list)
+    key: str = ""
 
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["today"] = self.today.isoformat()
-        data["rest_days"] = sorted(d.isoformat() for d in self.rest_days)
-        data["weekly_minutes"] = [
-            {**w, "week_start": w["week_start"].isoformat()} for w in self.weekly_minutes
-        ]
-        data["heatmap"] = [{**d, "date": d["date"].isoformat()} for d in self.heatmap]
-        return data
+    def figures_json(self) -> dict[str, Any]:
+        """Everything but the calendar (heatmap, rest_days), JSON-able."""
+        return {
+            "version": STATS_VERSION,
+            "today": self.today.isoformat(),
+            "current_streak": self.current_streak,
+            "longest_streak": self.longest_streak,
+            "sessions_this_week": self.sessions_this_week,
+            "minutes_this_week": self.minutes_this_week,
+            "sessions_this_month": self.sessions_this_month,
+            "minutes_this_month": self.minutes_this_month,
+            "sessions_total": self.sessions_total,
+            "minutes_total": self.minutes_total,
+            "by_body_part": self.by_body_part,
+            "weekly_minutes": [
+                {**w, "week_start": w["week_start"].isoformat()} for w in self.weekly_minutes
+            ],
+            "average_relief": self.average_relief,
+            "practised_today": self.practised_today,
+            "rested_today": self.rested_today,
+            "rest_weekdays": self.rest_weekdays,
+        }
+
+    def calendar_json(self) -> dict[str, Any]:
+        """The heatmap, compactly: one number per day from ``start``."""
+        return {
+            "start": self.heatmap[0]["date"].isoformat() if self.heatmap else None,
+            "minutes": [d["minutes"] for d in self.heatmap],
+            "sessions": [d["sessions"] for d in self.heatmap],
+            "rest": [index for index, d in enumerate(self.heatmap) if d["rest"]],
+        }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> MemberStats:
-        values = {k: v for k, v in data.items() if k != "version"}
-        values["today"] = dt.date.fromisoformat(data["today"])
-        values["rest_days"] = {dt.date.fromisoformat(d) for d in data["rest_days"]}
+    def from_json(cls, figures: dict[str, Any], calendar: dict[str, Any], key: str) -> MemberStats:
+        values = {k: v for k, v in figures.items() if k != "version"}
+        values["today"] = dt.date.fromisoformat(figures["today"])
         values["weekly_minutes"] = [
             {**w, "week_start": dt.date.fromisoformat(w["week_start"])}
-            for w in data["weekly_minutes"]
+            for w in figures["weekly_minutes"]
         ]
-        values["heatmap"] = [
-            {**d, "date": dt.date.fromisoformat(d["date"])} for d in data["heatmap"]
-        ]
+        heatmap = []
+        if calendar["start"]:
+            start = dt.date.fromisoformat(calendar["start"])
+            rest = set(calendar["rest"])
+            heatmap = [
+                {
+                    "date": start + dt.timedelta(days=index),
+                    "minutes": minutes,
+                    "sessions": sessions,
+                    "rest": index in rest,
+                }
+                for index, (minutes, sessions) in enumerate(
+                    zip(calendar["minutes"], calendar["sessions"], strict=True)
+                )
+            ]
+        values["heatmap"] = heatmap
+        values["rest_days"] = {d["date"] for d in heatmap if d["rest"]}
+        values["key"] = key
         return cls(**values)
 
 
@@ -393,8 +434,10 @@ def _compute_member_stats(*, user: User, today: dt.date) -> MemberStats:
     )
 
 
-def member_stats_json(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
-    """The member's progress figures as JSON-able data (``MemberStats.to_json``).
+def _member_stats_stored(
+    *, user: User, today: dt.date | None, with_calendar: bool
+) -> tuple[dict[str, Any], dict[str, Any] | None, str]:
+    """(figures, calendar or None, key), from the snapshot or computed and stored.
 
     Computed from the per-day aggregates (``DailyActivity``, ``BodyPartActivity``),
     never from the logs, with database sums; the result is kept in
@@ -402,28 +445,50 @@ def member_stats_json(*, user: User, today: dt.date | None = None) -> dict[str, 
     drop it whenever a log, rest day or plan changes. A cached read is one query.
     """
     today = today or member_local_today(user=user)
-    snapshot = MemberStatsSnapshot.objects.filter(user=user).first()
+    snapshots = MemberStatsSnapshot.objects.filter(user=user)
+    if not with_calendar:
+        snapshots = snapshots.defer("calendar")
+    snapshot = snapshots.first()
     if snapshot is None:
         snapshot, _ = MemberStatsSnapshot.objects.get_or_create(user=user)
+    key = f"{user.pk}-{snapshot.generation}-{today.isoformat()}-{user.timezone}"
     if (
         snapshot.data is not None
         and snapshot.computed_for == today
         and snapshot.timezone == user.timezone
         and snapshot.data.get("version") == STATS_VERSION
     ):
-        return snapshot.data
-    data = _compute_member_stats(user=user, today=today).to_json()
-    data["version"] = STATS_VERSION
+        return snapshot.data, (snapshot.calendar if with_calendar else None), key
+    stats = _compute_member_stats(user=user, today=today)
+    figures, calendar = stats.figures_json(), stats.calendar_json()
     # Store only if no write happened since the snapshot was read (see the model).
     MemberStatsSnapshot.objects.filter(user=user, generation=snapshot.generation).update(
-        computed_for=today, timezone=user.timezone, data=data, updated_at=timezone.now()
+        computed_for=today,
+        timezone=user.timezone,
+        data=figures,
+        calendar=calendar,
+        updated_at=timezone.now(),
     )
+    return figures, calendar, key
+
+
+def member_stats_json(
+    *, user: User, today: dt.date | None = None, heatmap: bool = False
+) -> dict[str, Any]:
+    """The figures as JSON-able data for the API; with ``heatmap`` the calendar too."""
+    figures, calendar, _ = _member_stats_stored(user=user, today=today, with_calendar=heatmap)
+    data = {k: v for k, v in figures.items() if k != "version"}
+    if heatmap and calendar is not None:
+        stats = MemberStats.from_json(figures, calendar, "")
+        data["heatmap"] = [{**d, "date": d["date"].isoformat()} for d in stats.heatmap]
+        data["rest_days"] = sorted(d.isoformat() for d in stats.rest_days)
     return data
 
 
 def member_stats(*, user: User, today: dt.date | None = None) -> MemberStats:
-    """The member's progress figures for their local ``today`` (see ``member_stats_json``)."""
-    return MemberStats.from_json(member_stats_json(user=user, today=today))
+    """The member's progress figures for their local ``today`` (see ``_member_stats_stored``)."""
+    figures, calendar, key = _member_stats_stored(user=user, today=today, with_calendar=True)
+    return MemberStats.from_json(figures, calendar or {"start": None}, key)
 
 
 # --- The member's export (registered in RoutinesConfig.ready) -----------------------------

@@ -276,7 +276,11 @@ class MemberStatsSerializer(serializers.Serializer):
         many=True, required=False, help_text="Only with ?include=heatmap: the last 12 months."
     )
     average_relief = serializers.FloatField(allow_null=True)
-    rest_days = serializers.ListField(child=serializers.DateField())
+    rest_days = serializers.ListField(
+        child=serializers.DateField(),
+        required=False,
+        help_text="Only with ?include=heatmap: days kept as rest in the last 12 months.",
+    )
     practised_today = serializers.BooleanField()
     rested_today = serializers.BooleanField()
     rest_weekdays = serializers.ListField(child=serializers.IntegerField())

@@ -1,0 +1,15 @@
+"""Settings for bench/members.py only: the product's settings plus a bare ceiling endpoint.
+
+Gunicorn serves plain HTTP on loopback here, so the HTTPS redirect and secure cookies
+are off; everything else (DEBUG=false, persistent connections, middleware) is production's.
+"""
+
+from wellness.settings import *  # noqa: F403
+
+ROOT_URLCONF = "bench.members_urls"
+DEBUG = False
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+DATABASES["default"]["CONN_MAX_AGE"] = 600  # noqa: F405
