@@ -224,6 +224,9 @@ ANYMAIL = {
 # Optional second List-Unsubscribe target (RFC 2369), e.g. unsubscribe@kneadful.example;
 # the https one-click link is always there.
 EMAIL_UNSUBSCRIBE_MAILTO = env.str("EMAIL_UNSUBSCRIBE_MAILTO", default="")
+# First retry delay (seconds) of email tasks after a transient failure; doubles each time
+# (with jitter), capped at 30 minutes, 8 retries.
+EMAIL_RETRY_BACKOFF = config.integer("EMAIL_RETRY_BACKOFF", 30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kneadful <hello@kneadful.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -1,6 +1,7 @@
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 
 from wellness.emails import TransientEmailError, email_send
 from wellness.services import heartbeat_record
@@ -19,7 +20,7 @@ def heartbeat() -> None:
 # a worker killed mid-send puts the task back on the queue instead of losing it.
 EMAIL_RETRY_POLICY = {
     "autoretry_for": (TransientEmailError,),
-    "retry_backoff": 30,
+    "retry_backoff": getattr(settings, "EMAIL_RETRY_BACKOFF", 30),
     "retry_backoff_max": 1800,
     "retry_jitter": True,
     "max_retries": 8,

@@ -197,3 +197,38 @@ def test_locmem_outbox_is_untouched_by_smtp_sends(sink_factory, user):
     sink_factory(ScriptedSink())
     email_send_batch([(user, build(user))])
     assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_retries_a_451_with_backoff_and_delivers_once(
+    postgres_required, worker_env, fresh_redis_url, celery_worker_factory
+):
+    import time
+
+    from celery import Celery
+
+    sink = ScriptedSink(data_replies=["451 4.3.0 Try again later"])
+    with servers.smtp_sink(sink) as (port, _):
+        env = {
+            **worker_env,
+            "REDIS_URL": fresh_redis_url,
+            "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+            "EMAIL_RETRY_BACKOFF": "1",
+        }
+        worker = celery_worker_factory(env)
+        member = UserFactory()
+        sender = Celery("sender", broker=fresh_redis_url)
+        try:
+            sender.send_task(
+                "wellness.tasks.email_send_task", args=[member.pk, "notice", NOTICE, "newsletter"]
+            )
+            deadline = time.monotonic() + 30
+            while not sink.delivered and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(1.5)  # room for a (wrong) second delivery to show up
+        finally:
+            sender.close()
+        assert len(sink.delivered) == 1, worker.log()
+        assert sink.delivered[0][0] == [member.email]
+        assert sink.connections == 2  # the refused attempt and the retry
+        assert "Retry in" in worker.log()
