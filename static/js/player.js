@@ -88,9 +88,12 @@ if (root && dataNode) {
   root.dataset.state = "idle";
 
   function renderMute() {
+    // A toggle button: the name stays, aria-pressed (and the visible tick) says the state.
     muteBtn.setAttribute("aria-pressed", String(muted));
-    muteBtn.textContent = muted ? "🔇 Sound off" : "🔊 Sound on";
-    muteBtn.setAttribute("aria-label", "Mute sound and vibration");
+    const tick = document.createElement("span");
+    tick.setAttribute("aria-hidden", "true");
+    tick.textContent = muted ? "✓ " : "";
+    muteBtn.replaceChildren(tick, "Mute sound and vibration");
   }
   renderMute();
 

@@ -489,24 +489,27 @@ def test_practice_plan_form_saves_and_validates(member_client, user):
     assert "less than or equal to 7" in page
 
 
-def test_dashboard_query_count_is_constant(client, django_assert_max_num_queries):
-    """Same queries for a member with few and with many logs (the stats are kept aside)."""
+@pytest.mark.parametrize(
+    "url_name", ["routines:library", "routines:sessions", "routines:dashboard"]
+)
+def test_member_pages_use_a_constant_number_of_queries(client, url_name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     counts = []
-    for logs in (2, 40):
+    for logs in (3, 45):
         member = UserFactory()
         routine = RoutineFactory()
-        start = timezone.now() - dt.timedelta(days=60)
+        SeriesFactory.create_batch(logs // 3)
+        start = timezone.now() - dt.timedelta(days=50)
         for n in range(logs):
-            begin = start + dt.timedelta(days=n % 55, minutes=n)
+            begin = start + dt.timedelta(days=n % 45, minutes=n)
             session_log_create(
                 user=member, routine=routine, started_at=begin,
                 ended_at=begin + dt.timedelta(minutes=5),
             )  # fmt: skip
         client.force_login(member)
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get(reverse("routines:dashboard")).status_code == 200
+            assert client.get(reverse(url_name)).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]

@@ -1,0 +1,147 @@
+"""The guided player in a real browser (system Chromium through Playwright).
+
+Routines here have 1-second steps, so a whole session takes a few seconds; the 3-second
+get-ready countdown before each timed step is part of the player and is kept.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from routines.models import SessionLog, Step
+from tests.factories import RoutineFactory, SeriesFactory, UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+expect = playwright_sync.expect
+
+
+def _short_routine(*, title: str = "Two quick steps"):
+    series = SeriesFactory(title="Quick series")
+    routine = RoutineFactory(series=series, title=title, steps=0)
+    for position in (1, 2):
+        Step.objects.create(
+            routine=routine,
+            position=position,
+            title=f"Quick step {position}",
+            instruction="Press gently.",
+            duration_seconds=1,
+        )
+    return routine
+
+
+def _log_in(page, live_server, user) -> None:
+    """Reuse a real session: the same cookie the login form would set."""
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+
+
+def _pending(page) -> dict:
+    return json.loads(
+        page.evaluate("() => localStorage.getItem('kneadful:pending-sessions') || '{}'")
+    )
+
+
+def test_follow_routine_with_keyboard_and_see_it_on_dashboard(page, live_server):
+    user = UserFactory()
+    routine = _short_routine()
+    _log_in(page, live_server, user)
+    page.goto(live_server.url + reverse("routines:play", kwargs={"pk": routine.pk}))
+
+    play = page.locator("#player-play")
+    expect(play).to_have_text("Start")
+    expect(page.locator("#player-progress")).to_have_text("Step 1 of 2")
+    page.keyboard.press("Space")
+    expect(page.locator("#step-timer")).to_contain_text("Get ready")
+    page.keyboard.press("Space")  # pause during the countdown
+    expect(play).to_have_text("Resume")
+    page.keyboard.press("Space")
+    expect(play).to_have_text("Pause")
+    # Step 1 runs out by itself (3 s get-ready + 1 s) and the player moves on.
+    expect(page.locator("#player-progress")).to_have_text("Step 2 of 2", timeout=8000)
+    expect(page.locator("#player-live")).to_contain_text("Quick step 2")
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#player-progress")).to_have_text("Step 1 of 2")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # the last step: finishing
+
+    heading = page.locator("#finish-heading")
+    expect(heading).to_be_visible()
+    expect(heading).to_be_focused()
+    expect(page.locator("#finish-summary")).to_have_text("Steps completed: 2 of 2.")
+    page.get_by_label("Tension before (0-10)").fill("7")
+    page.get_by_label("Tension after (0-10)").fill("3")
+    page.get_by_label("How was it? (1-5)").select_option("5")
+    page.get_by_label("Notes").fill("Warm hands.")
+    page.get_by_label("Notes").press("Tab")  # the optional body map, then the button
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Save session")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#sync-status")).to_contain_text("Saved")
+    assert _pending(page) == {}
+
+    log = SessionLog.objects.get(user=user)
+    assert (log.steps_completed, log.steps_total, log.tension_before, log.tension_after) == (
+        2,
+        2,
+        7,
+        3,
+    )
+    assert log.rating == 5 and log.notes == "Warm hands."
+    assert log.duration_seconds >= 1
+
+    page.get_by_role("link", name="See my progress").click()
+    expect(page.get_by_role("heading", name="My progress")).to_be_visible()
+    expect(page.locator(".stat", has_text="in all")).to_contain_text("1")
+    expect(page.locator(".stat", has_text="average tension relief")).to_contain_text("4.0")
+
+
+def test_pending_log_survives_a_lost_response_and_is_saved_once(page, live_server):
+    user = UserFactory()
+    routine = _short_routine()
+    _log_in(page, live_server, user)
+    calls = []
+
+    def flaky(route):
+        calls.append(route.request.method)
+        if len(calls) == 1:
+            # The server stores the log but the answer never reaches the browser.
+            route.fetch()
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/sessions/", flaky)
+    page.goto(live_server.url + reverse("routines:play", kwargs={"pk": routine.pk}))
+    page.keyboard.press("Space")
+    expect(page.locator("#player-progress")).to_have_text("Step 2 of 2", timeout=8000)
+    page.get_by_role("button", name="End early and log what I did").click()
+    expect(page.locator("#finish-summary")).to_have_text("Steps completed: 1 of 2.")
+    page.get_by_role("button", name="Save session").click()
+
+    expect(page.locator("#sync-status")).to_contain_text("Not saved yet")
+    pending = _pending(page)
+    assert len(pending) == 1
+    (entry,) = pending.values()
+    assert entry["payload"]["steps_completed"] == 1
+    # Retried with backoff (2 s) until the server answers; the repeat is the same session.
+    expect(page.locator("#sync-status")).to_contain_text("Saved", timeout=8000)
+    assert len(calls) >= 2
+    assert _pending(page) == {}
+    assert SessionLog.objects.filter(user=user).count() == 1
+    assert str(SessionLog.objects.get(user=user).client_id) == entry["payload"]["client_id"]
