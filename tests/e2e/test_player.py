@@ -145,3 +145,48 @@ def test_pending_log_survives_a_lost_response_and_is_saved_once(page, live_serve
     assert _pending(page) == {}
     assert SessionLog.objects.filter(user=user).count() == 1
     assert str(SessionLog.objects.get(user=user).client_id) == entry["payload"]["client_id"]
+
+
+def test_refused_log_shows_field_errors_and_keeps_the_answers(page, live_server):
+    user = UserFactory()
+    routine = _short_routine()
+    _log_in(page, live_server, user)
+    answers = []
+
+    def refuse(route):
+        answers.append(json.loads(route.request.post_data))
+        route.fulfill(
+            status=400,
+            content_type="application/json",
+            body=json.dumps(
+                {"tension_after": ["Too high, sorry."], "ended_at": ["The end is odd."]}
+            ),
+        )
+
+    page.route("**/api/v1/sessions/", refuse)
+    page.goto(live_server.url + reverse("routines:play", kwargs={"pk": routine.pk}))
+    expect(page.locator("#player-play")).to_have_text("Start")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#finish-summary")).to_have_text("Steps completed: 2 of 2.")
+
+    after = page.get_by_label("Tension after (0-10)")
+    page.get_by_label("Tension before (0-10)").fill("12")
+    page.get_by_role("button", name="Save session").click()
+    # Checked in the browser first: nothing is sent.
+    expect(page.locator('[data-error-for="tension_before"]')).to_contain_text("0 to 10")
+    assert answers == []
+
+    page.get_by_label("Tension before (0-10)").fill("8")
+    after.fill("4")
+    page.get_by_role("button", name="Save session").click()
+    expect(page.locator('[data-error-for="tension_after"]')).to_have_text("Too high, sorry.")
+    expect(after).to_have_attribute("aria-invalid", "true")
+    expect(after).to_have_value("4")
+    expect(page.locator("#finish-errors")).to_contain_text("The end is odd.")
+    assert answers[0]["tension_before"] == 8 and answers[0]["routine"] == routine.pk
+    (entry,) = _pending(page).values()
+    assert entry["invalid"] is True  # kept on the device, not retried blindly
+    page.wait_for_timeout(2500)
+    assert len(answers) == 1
+    assert not SessionLog.objects.exists()
