@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from accounts.models import User
 from routines.models import NOTES_MAX_LENGTH, SESSION_CLOCK_SKEW, Routine, SessionLog
@@ -38,6 +39,7 @@ class LibraryFilterForm(forms.Form):
     max_minutes = forms.TypedChoiceField(
         label="Length", choices=MINUTE_CHOICES, required=False, coerce=int, empty_value=None
     )
+    favourites = forms.BooleanField(label="Only my favourites", required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -52,6 +54,14 @@ class LibraryFilterForm(forms.Form):
             "body_part": self.cleaned_data["body_part"] or None,
             "max_minutes": self.cleaned_data["max_minutes"],
         }
+
+    def only_favourites(self) -> bool:
+        return self.is_valid() and self.cleaned_data["favourites"]
+
+    def query_with(self, **changes: object) -> str:
+        """The current filters as a query string, with some replaced (for the chips)."""
+        values = {**self.filters(), "favourites": self.only_favourites() or None, **changes}
+        return urlencode({k: v for k, v in values.items() if v not in (None, "", False)})
 
 
 class SafetyForm(forms.Form):

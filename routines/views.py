@@ -77,18 +77,25 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 def library(request: HttpRequest) -> HttpResponse:
     form = LibraryFilterForm(request.GET)
     filters = form.filters()
+    favourite_ids = favourite_series_ids(user=request.user)
     series_list = series_search(user=request.user, **filters)
-    body_parts = BodyPart.objects.order_by("position", "name")
+    if form.only_favourites():
+        series_list = series_list.filter(pk__in=favourite_ids)
+    chips = [{"name": "All", "slug": None, "query": form.query_with(body_part=None)}]
+    chips += [
+        {"name": part.name, "slug": part.slug, "query": form.query_with(body_part=part.slug)}
+        for part in BodyPart.objects.order_by("position", "name")
+    ]
     return render(
         request,
         "routines/library.html",
         {
             "form": form,
             "filters": filters,
-            "filtering": any(v is not None for v in filters.values()),
+            "filtering": form.only_favourites() or any(v is not None for v in filters.values()),
             "series_list": series_list,
-            "body_parts": body_parts,
-            "favourite_ids": favourite_series_ids(user=request.user),
+            "chips": chips,
+            "favourite_ids": favourite_ids,
         },
     )
 

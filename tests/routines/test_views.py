@@ -113,6 +113,17 @@ def test_library_marks_favourites_and_toggle_needs_post(member_client, user):
     assert not Favourite.objects.filter(user=user, series=series).exists()
 
 
+def test_library_only_favourites_and_chips_keep_the_search(member_client, user):
+    hands = BodyPartFactory(slug="hands", name="Hands")
+    loved = SeriesFactory(title="Loved hands", body_parts=[hands])
+    SeriesFactory(title="Other hands", body_parts=[hands])
+    Favourite.objects.create(user=user, series=loved)
+    url = reverse("routines:library")
+    page = _content(member_client.get(url, {"favourites": "on", "q": "hands"}))
+    assert "Loved hands" in page and "Other hands" not in page
+    assert 'href="?q=hands&amp;body_part=hands&amp;favourites=True"' in page
+
+
 def test_series_page_shows_routines_steps_safety_and_next_installment(client):
     nxt = SeriesFactory(title="Arms next")
     series = SeriesFactory(
