@@ -56,9 +56,16 @@ def _csrf_rejection(request: HttpRequest) -> HttpResponse | None:
     return CsrfViewMiddleware(lambda req: HttpResponse()).process_view(request, None, (), {})
 
 
+ONE_CLICK_BODY = b"List-Unsubscribe=One-Click"
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
 def _is_one_click(request: HttpRequest) -> bool:
-    # RFC 8058: the mail client POSTs exactly "List-Unsubscribe=One-Click".
-    return request.POST.get("List-Unsubscribe") == "One-Click"
+    # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click", form-encoded or as
+    # multipart; a client that forgets the content type still sends that exact body.
+    if request.content_type in FORM_TYPES:
+        return request.POST.get("List-Unsubscribe") == "One-Click"
+    return request.body.strip() == ONE_CLICK_BODY
 
 
 @csrf_exempt  # only for RFC 8058 one-click POSTs: the signed token authorises them

@@ -271,7 +271,8 @@ def email_message_build(
     text = render_to_string(f"emails/{template}.txt", ctx)
     html = render_to_string(f"emails/{template}.html", ctx)
 
-    headers: dict[str, str] = {}
+    # RFC 3834: vacation responders must not answer machine-sent mail.
+    headers: dict[str, str] = {"Auto-Submitted": "auto-generated"}
     if category:
         targets = [f"<{ctx['unsubscribe_url']}>"]
         mailto = getattr(settings, "EMAIL_UNSUBSCRIBE_MAILTO", "")

@@ -30,6 +30,9 @@ if not SECRET_KEY:
         key_file.parent.mkdir(parents=True, exist_ok=True)
         key_file.write_text(get_random_secret_key())
     SECRET_KEY = key_file.read_text().strip()
+# Old keys, comma-separated, still accepted when checking signatures after a rotation: the
+# unsubscribe links in emails already sent are signed and must keep working.
+SECRET_KEY_FALLBACKS = config.string_list("SECRET_KEY_FALLBACKS", [])
 
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 if not SITE_URL.startswith(("http://", "https://")) or not urlsplit(SITE_URL).hostname:

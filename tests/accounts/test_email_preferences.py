@@ -359,3 +359,25 @@ def test_staff_add_and_remove_a_manual_suppression_in_the_admin(client):
     assert not EmailSuppression.objects.exists()
     listing = client.get(reverse("admin:accounts_emailpreference_changelist"))
     assert listing.status_code == 200
+
+
+@pytest.mark.django_db
+def test_one_click_post_without_a_content_type_still_unsubscribes(user):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(unsubscribe_path(user, "offers"), ONE_CLICK, content_type="text/plain")
+    assert response.status_code == 200
+    email_preferences_update(user=user, reminders=True, newsletter=True, offers=True)
+    client.post(unsubscribe_path(user, "offers"), ONE_CLICK, content_type="text/plain")
+    assert email_preferences_for(user=user)["offers"] is False
+
+
+@pytest.mark.django_db
+def test_links_signed_before_a_key_rotation_keep_working(user, settings):
+    old_key = settings.SECRET_KEY
+    path = unsubscribe_path(user, "newsletter")
+    settings.SECRET_KEY = "a-brand-new-secret-key-" + "x" * 40
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert one_click(Client(), path).status_code == 200
+    assert email_preferences_for(user=user)["newsletter"] is False
+    settings.SECRET_KEY_FALLBACKS = []
+    assert Client().get(path).status_code == 400  # friendly page, not a 500

@@ -177,6 +177,7 @@ def test_transactional_message_has_no_unsubscribe_headers_nor_footer_links(user)
     message = build(user, category=None)
     assert "List-Unsubscribe" not in message.extra_headers
     assert "List-Unsubscribe-Post" not in message.extra_headers
+    assert message.extra_headers["Auto-Submitted"] == "auto-generated"
     assert "/email/unsubscribe/" not in message.body
     assert "/email/unsubscribe/" not in message.alternatives[0][0]
     assert "about your Kneadful account" in message.body
