@@ -330,7 +330,19 @@ def session_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def session_detail(request: HttpRequest, log_id: int) -> HttpResponse:
     log = session_log_for(user=request.user, log_id=log_id)
-    return render(request, "routines/session_detail.html", {"log": log})
+    names = {part.slug: part.name for part in log.routine.series.body_parts.all()}
+    tension_rows = [
+        {
+            "name": names.get(slug, slug),
+            "before": values.get("before"),
+            "after": values.get("after"),
+        }
+        for slug, values in (log.tension_map or {}).items()
+        if isinstance(values, dict)
+    ]
+    return render(
+        request, "routines/session_detail.html", {"log": log, "tension_rows": tension_rows}
+    )
 
 
 @login_required

@@ -140,7 +140,10 @@ if (root && dataNode) {
     const left = state.phase === "paused" ? state.remaining : state.deadline - now;
     root.dataset.state = state.phase;
     if (state.phase === "getready" || (state.phase === "paused" && state.pausedPhase === "getready")) {
-      el.timer.textContent = `Get ready… ${Math.max(1, Math.ceil(left / 1000))}`;
+      const previous = positions[state.index - 1];
+      const switching = previous && previous.side !== p.side;
+      const lead = switching ? `Switch to the ${sideText(p.side)}. ` : "";
+      el.timer.textContent = `${lead}Get ready… ${Math.max(1, Math.ceil(left / 1000))}`;
     } else if (state.phase === "running" || state.phase === "paused") {
       el.timer.textContent = fmt(left) + (state.phase === "paused" ? " (paused)" : "");
       if (p.perFinger) {

@@ -22,9 +22,9 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
 
 
-def _short_routine(*, title: str = "Two quick steps"):
-    series = SeriesFactory(title="Quick series")
-    routine = RoutineFactory(series=series, title=title, steps=0)
+def _short_routine(*, title: str = "Two quick steps", per_side: bool = False):
+    series = SeriesFactory(title="Quick series")  # body part: hands
+    routine = RoutineFactory(series=series, title=title, steps=0, per_side=per_side)
     for position in (1, 2):
         Step.objects.create(
             routine=routine,
@@ -113,7 +113,7 @@ def test_follow_routine_with_keyboard_and_see_it_on_dashboard(page, live_server)
 
 def test_pending_log_survives_a_lost_response_and_is_saved_once(page, live_server):
     user = UserFactory()
-    routine = _short_routine()
+    routine = _short_routine(per_side=True)
     _log_in(page, live_server, user)
     calls = []
 
@@ -129,16 +129,17 @@ def test_pending_log_survives_a_lost_response_and_is_saved_once(page, live_serve
     page.route("**/api/v1/sessions/", flaky)
     page.goto(live_server.url + reverse("routines:play", kwargs={"pk": routine.pk}))
     page.keyboard.press("Space")
-    expect(page.locator("#player-progress")).to_have_text("Step 2 of 2", timeout=8000)
+    expect(page.locator("#player-progress")).to_have_text("Step 1 of 2 · right hand")
+    expect(page.locator("#player-progress")).to_have_text("Step 2 of 2 · right hand", timeout=8000)
     page.get_by_role("button", name="End early and log what I did").click()
-    expect(page.locator("#finish-summary")).to_have_text("Steps completed: 1 of 2.")
+    expect(page.locator("#finish-summary")).to_have_text("Steps completed: 1 of 2 (right side).")
     page.get_by_role("button", name="Save session").click()
 
     expect(page.locator("#sync-status")).to_contain_text("Not saved yet")
     pending = _pending(page)
     assert len(pending) == 1
     (entry,) = pending.values()
-    assert entry["payload"]["steps_completed"] == 1
+    assert entry["payload"]["steps_completed"] == 1 and entry["payload"]["sides"] == "right"
     # Retried with backoff (2 s) until the server answers; the repeat is the same session.
     expect(page.locator("#sync-status")).to_contain_text("Saved", timeout=8000)
     assert len(calls) >= 2

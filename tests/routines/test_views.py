@@ -249,6 +249,8 @@ def test_finish_form_logs_a_partial_session_with_tension_map(member_client, user
     log = SessionLog.objects.get(user=user)
     assert (log.steps_completed, log.steps_total) == (2, 4)
     assert log.tension_map == {"feet": {"before": 7, "after": 3}}
+    detail = _content(member_client.get(reverse("routines:session", kwargs={"log_id": log.pk})))
+    assert '<th scope="row">Feet</th><td>7</td><td>3</td>' in detail
 
 
 def test_finish_form_errors_keep_the_answers(member_client, user):
