@@ -25,8 +25,8 @@ from accounts.models import User
 from accounts.selectors import email_preferences_for
 from accounts.services import email_preferences_update, email_resubscribe, email_unsubscribe
 from wellness.emails import (
+    CATEGORY_PHRASES,
     BadEmailToken,
-    Category,
     preferences_token_make,
     preferences_token_read,
     unsubscribe_token_read,
@@ -42,7 +42,9 @@ def _masked(address: str) -> str:
 def _token_page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200):
     response = render(request, template, context, status=status)
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+    # The token is in the URL: the site-wide Referrer-Policy "same-origin" already keeps it
+    # from other sites. ("no-referrer" would make browsers send "Origin: null" with the
+    # form POST, which Django's CSRF origin check rightly refuses.)
     return response
 
 
@@ -76,13 +78,14 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         member, category = unsubscribe_token_read(token)
     except BadEmailToken:
         return _bad_token(request)
-    label = Category(category).label.lower()
+    phrase = CATEGORY_PHRASES[category]
 
     if request.method == "POST" and _is_one_click(request):
         email_unsubscribe(user=member, category=category)
         body = (
             "<!doctype html><html lang='en'><meta charset='utf-8'>"
-            f"<title>Unsubscribed</title><p>You're unsubscribed from Kneadful {escape(label)}.</p>"
+            f"<title>Unsubscribed</title><p>You're unsubscribed from {escape(phrase)}"
+            " of Kneadful.</p>"
         )
         return HttpResponse(body, content_type="text/html; charset=utf-8")
 
@@ -97,7 +100,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     subscribed = email_preferences_for(user=member)[category]
     context = {
         "category": category,
-        "category_label": label,
+        "category_phrase": phrase,
         "subscribed": subscribed,
         "done": request.method == "POST",
         "address": _masked(member.email),

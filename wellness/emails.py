@@ -54,6 +54,14 @@ class Category(models.TextChoices):
     OFFERS = "offers", "Offers"
 
 
+# How a category reads inside a sentence: "Unsubscribe from the newsletter".
+CATEGORY_PHRASES = {
+    Category.REMINDERS: "practice reminders",
+    Category.NEWSLETTER: "the newsletter",
+    Category.OFFERS: "offers",
+}
+
+
 class TransientEmailError(Exception):
     """A 4xx SMTP reply, a connection error or a timeout: try again later."""
 
@@ -256,6 +264,7 @@ def email_message_build(
         "site_url": settings.SITE_URL,
         "category": category,
         "category_label": Category(category).label if category else "",
+        "category_phrase": CATEGORY_PHRASES[category] if category else "",
         "unsubscribe_url": unsubscribe_url(user=user, category=category) if category else "",
         "preferences_url": preferences_url(user=user) if category else "",
         "account_url": absolute_url(

@@ -220,7 +220,7 @@ def test_footer_links_open_working_pages_without_login(user):
     anonymous = Client()
     page = anonymous.get(_path(unsubscribe))
     assert page.status_code == 200
-    assert b"Unsubscribe from newsletter?" in page.content
+    assert b"Unsubscribe from the newsletter?" in page.content
     page = anonymous.get(_path(preferences))
     assert page.status_code == 200
     assert b"Save email preferences" in page.content
