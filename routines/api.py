@@ -12,14 +12,16 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from routines.filters import SeriesFilter
-from routines.models import BodyPart, RestDay, SessionLog
+from routines.models import BodyPart, MemberStatsSnapshot, RestDay, SessionLog
 from routines.selectors import (
     favourite_series_ids,
     member_has_acknowledged,
@@ -172,8 +174,9 @@ class SessionLogList(generics.ListCreateAPIView):
             log, created = session_log_create(
                 user=request.user, source=SessionLog.Source.API, **serializer.validated_data
             )
+        serializer.instance = log  # reuse the bound fields to render the answer
         return Response(
-            self.get_serializer(log).data,
+            serializer.data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -205,8 +208,35 @@ class SessionLogDetail(generics.RetrieveUpdateDestroyAPIView):
 # --- Progress, rest and plan ---------------------------------------------------------------------
 
 
+class StatsTokenAuthentication(TokenAuthentication):
+    """Token auth that reads the member's stats snapshot in the same query.
+
+    me/stats is the API's most frequent read; joining the snapshot (without its
+    calendar) to the token lookup makes a cached answer one query instead of two.
+    """
+
+    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        token = (
+            Token.objects.select_related("user", "user__stats_snapshot")
+            .defer("user__stats_snapshot__calendar")
+            .filter(key=key)
+            .first()
+        )
+        if token is None:
+            raise AuthenticationFailed("Invalid token.")
+        if not token.user.is_active:
+            raise AuthenticationFailed("User inactive or deleted.")
+        try:
+            token.stats_snapshot = token.user.stats_snapshot
+        except MemberStatsSnapshot.DoesNotExist:
+            token.stats_snapshot = None
+        return token.user, token
+
+
 class MemberStatsView(APIView):
     """Your progress: streaks, this week and month, per body part, the last 12 weeks."""
+
+    authentication_classes = [SessionAuthentication, StatsTokenAuthentication]
 
     @extend_schema(
         parameters=[
@@ -221,7 +251,8 @@ class MemberStatsView(APIView):
     )
     def get(self, request: Request) -> Response:
         heatmap = request.query_params.get("include") == "heatmap"
-        return Response(member_stats_json(user=request.user, heatmap=heatmap))
+        snapshot = getattr(request.auth, "stats_snapshot", None)
+        return Response(member_stats_json(user=request.user, heatmap=heatmap, snapshot=snapshot))
 
 
 class RestDayList(generics.ListCreateAPIView):

@@ -435,7 +435,11 @@ def _compute_member_stats(*, user: User, today: dt.date) -> MemberStats:
 
 
 def _member_stats_stored(
-    *, user: User, today: dt.date | None, with_calendar: bool
+    *,
+    user: User,
+    today: dt.date | None,
+    with_calendar: bool,
+    snapshot: MemberStatsSnapshot | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None, str]:
     """(figures, calendar or None, key), from the snapshot or computed and stored.
 
@@ -445,10 +449,11 @@ def _member_stats_stored(
     drop it whenever a log, rest day or plan changes. A cached read is one query.
     """
     today = today or member_local_today(user=user)
-    snapshots = MemberStatsSnapshot.objects.filter(user=user)
-    if not with_calendar:
-        snapshots = snapshots.defer("calendar")
-    snapshot = snapshots.first()
+    if snapshot is None or with_calendar:
+        snapshots = MemberStatsSnapshot.objects.filter(user=user)
+        if not with_calendar:
+            snapshots = snapshots.defer("calendar")
+        snapshot = snapshots.first()
     if snapshot is None:
         snapshot, _ = MemberStatsSnapshot.objects.get_or_create(user=user)
     key = f"{user.pk}-{snapshot.generation}-{today.isoformat()}-{user.timezone}"
@@ -473,10 +478,20 @@ def _member_stats_stored(
 
 
 def member_stats_json(
-    *, user: User, today: dt.date | None = None, heatmap: bool = False
+    *,
+    user: User,
+    today: dt.date | None = None,
+    heatmap: bool = False,
+    snapshot: MemberStatsSnapshot | None = None,
 ) -> dict[str, Any]:
-    """The figures as JSON-able data for the API; with ``heatmap`` the calendar too."""
-    figures, calendar, _ = _member_stats_stored(user=user, today=today, with_calendar=heatmap)
+    """The figures as JSON-able data for the API; with ``heatmap`` the calendar too.
+
+    ``snapshot``: the member's snapshot row if the caller already read it fresh in
+    this request (e.g. joined to the API token), saving a query.
+    """
+    figures, calendar, _ = _member_stats_stored(
+        user=user, today=today, with_calendar=heatmap, snapshot=snapshot
+    )
     data = {k: v for k, v in figures.items() if k != "version"}
     if heatmap and calendar is not None:
         stats = MemberStats.from_json(figures, calendar, "")

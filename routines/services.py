@@ -362,6 +362,13 @@ def session_log_create(
         if existing is not None:
             return existing, False
         raise
+    if connection.vendor == "postgresql":
+        if _session_log_insert_counted(log=log, series_id=routine.series_id):
+            return log, True
+        existing = _existing_log(user=user, client_id=log.client_id)
+        if existing is None:  # pragma: no cover - the conflict was on this very key
+            raise IntegrityError("session log conflict without a stored log")
+        return existing, False
     try:
         with transaction.atomic():
             log.save(force_insert=True)
@@ -372,6 +379,66 @@ def session_log_create(
             raise
         return existing, False
     return log, True
+
+
+def _session_log_insert_counted(*, log: SessionLog, series_id: int) -> bool:
+    """PostgreSQL: insert the log and add it to the aggregates in one statement.
+
+    ``ON CONFLICT (user_id, client_id) DO NOTHING`` makes a repeated client_id a no-op
+    (a racing twin waits for the first insert to commit, then does nothing); the
+    aggregate upserts and the stats invalidation read the inserted row, so they happen
+    exactly when the log is new. One statement is atomic by itself: no transaction
+    round trips. Returns whether the log was inserted (its pk is then set).
+    """
+    fields = [f for f in SessionLog._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(log, True), connection) for f in fields]
+    relief = _relief(log)
+    table = SessionLog._meta.db_table
+    daily = DailyActivity._meta.db_table
+    parts = BodyPartActivity._meta.db_table
+    through = Series.body_parts.through._meta.db_table
+    snapshot = MemberStatsSnapshot._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = (
+        f"WITH ins AS (INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        "ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id), "
+        f"d AS (INSERT INTO {daily} (user_id, local_date, sessions, seconds, relief_sum, "
+        "relief_count) SELECT %s, %s, 1, %s, %s, %s FROM ins "
+        "ON CONFLICT (user_id, local_date) DO UPDATE SET "
+        f"sessions = {daily}.sessions + 1, seconds = {daily}.seconds + excluded.seconds, "
+        f"relief_sum = {daily}.relief_sum + excluded.relief_sum, "
+        f"relief_count = {daily}.relief_count + excluded.relief_count RETURNING 1), "
+        f"p AS (INSERT INTO {parts} (user_id, body_part_id, sessions, seconds) "
+        f"SELECT %s, t.bodypart_id, 1, %s FROM {through} t, ins WHERE t.series_id = %s "
+        "ON CONFLICT (user_id, body_part_id) DO UPDATE SET "
+        f"sessions = {parts}.sessions + 1, seconds = {parts}.seconds + excluded.seconds "
+        "RETURNING 1), "
+        f"s AS (UPDATE {snapshot} SET generation = generation + 1, data = NULL "
+        "WHERE user_id = %s AND EXISTS (SELECT 1 FROM ins) RETURNING 1) "
+        "SELECT id FROM ins"
+    )
+    params = [
+        *values,
+        log.user_id,
+        log.local_date,
+        log.duration_seconds,
+        relief or 0,
+        int(relief is not None),
+        log.user_id,
+        log.duration_seconds,
+        series_id,
+        log.user_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    log.pk = row[0]
+    log._state.adding = False
+    log._state.db = connection.alias
+    return True
 
 
 SESSION_LOG_EDITABLE = frozenset(

@@ -308,9 +308,15 @@ def test_token_auth_logs_a_session(api_client, user):
         "/api/v1/auth/token/", {"email": user.email, "password": "correct-horse-battery"}
     ).json()["token"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    response = api_client.post(SESSIONS, _payload(RoutineFactory()), format="json")
+    routine = RoutineFactory()
+    response = api_client.post(SESSIONS, _payload(routine), format="json")
     assert response.status_code == 201
     assert api_client.get("/api/v1/me/stats/").json()["sessions_total"] == 1
+    assert api_client.get("/api/v1/me/stats/").json()["sessions_total"] == 1  # cached
+    assert api_client.post(SESSIONS, _payload(routine), format="json").status_code == 201
+    assert api_client.get("/api/v1/me/stats/").json()["sessions_total"] == 2
+    api_client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    assert api_client.get("/api/v1/me/stats/").status_code in {401, 403}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -111,3 +111,15 @@ def test_posting_a_session_runs_a_fixed_number_of_queries(routines):
             assert client.post("/api/v1/sessions/", payload, format="json").status_code == 201
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_cached_stats_for_a_token_client_take_one_query(routines):
+    from rest_framework.authtoken.models import Token
+
+    user = _member_with_logs(50, routines)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    assert client.get("/api/v1/me/stats/").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/me/stats/").json()["sessions_total"] == 50
+    assert len(queries) == 1

@@ -240,3 +240,21 @@ def test_stats_follow_a_new_log_after_being_cached(user):
 
 def test_factory_user_is_usable():
     assert UserFactory().zone
+
+
+def test_portable_path_without_postgresql_statement(user, monkeypatch):
+    """SQLite (the embedded default) takes the save-then-upsert path: same results."""
+    from django.db import connection
+
+    monkeypatch.setattr(connection, "vendor", "generic")
+    routine = RoutineFactory()
+    client_id = uuid.uuid4()
+    start = dt.datetime(2026, 3, 10, 9, tzinfo=UTC)
+    first, created = _log(user, routine, start, client_id=client_id, tension_before=4)
+    again, created_again = _log(user, routine, start, client_id=client_id)
+    assert created and not created_again and again.pk == first.pk
+    _log(user, routine, start + dt.timedelta(hours=2), tension_before=5, tension_after=1)
+    assert _aggregates(user) == (
+        [(dt.date(2026, 3, 10), 2, 1200, 4, 1)],
+        [("hands", 2, 1200)],
+    )
