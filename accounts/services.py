@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 import zoneinfo
 from collections.abc import Collection, Iterable, Sequence
@@ -136,7 +137,7 @@ def email_suppress(
 ) -> EmailSuppression:
     """Put an address on the suppression list (idempotent: the first reason is kept)."""
     normalized = address.strip().lower()
-    existing = EmailSuppression.objects.filter(address__iexact=normalized).first()
+    existing = EmailSuppression.objects.for_address(normalized).first()
     if existing is not None:
         return existing
     try:
@@ -145,12 +146,12 @@ def email_suppress(
                 address=normalized, reason=reason, detail=detail[:2000]
             )
     except IntegrityError:  # a concurrent bounce for the same address won the race
-        return EmailSuppression.objects.get(address__iexact=normalized)
+        return EmailSuppression.objects.for_address(normalized).get()
 
 
 def email_unsuppress(*, address: str) -> int:
     """Remove an address from the suppression list; returns how many rows went."""
-    deleted, _ = EmailSuppression.objects.filter(address__iexact=address.strip()).delete()
+    deleted, _ = EmailSuppression.objects.for_address(address).delete()
     return deleted
 
 
@@ -169,6 +170,8 @@ REMINDER_CHUNK_SIZE = 100
 REMINDER_MAX_ATTEMPTS = 6
 REMINDER_STALE_QUEUED = dt.timedelta(minutes=5)
 REMINDER_STALE_SENDING = dt.timedelta(minutes=15)
+# A sender refreshes its claim this often, far below REMINDER_STALE_SENDING.
+REMINDER_CLAIM_RENEW_SECONDS = 60.0
 REMINDER_ACTION_NAMESPACE = uuid.UUID("6f0b7c9e-2a51-4d1e-9a55-0f4e2f1b7a11")
 REMINDER_ACTION_SALTS = {
     ReminderOccurrence.Action.DONE: "accounts.reminders.action.done",
@@ -532,11 +535,30 @@ def _occurrences_claim(*, ids: Sequence[int], now: dt.datetime) -> list[int]:
     return claimed
 
 
-def _occurrence_mark(ids: Sequence[int], status: str, **fields: Any) -> None:
+def _occurrence_mark(
+    ids: Sequence[int], status: str, *, claim: dt.datetime | None = None, **fields: Any
+) -> None:
+    """Finish rows this caller holds ('sending', and still its claim when given)."""
     if ids:
-        ReminderOccurrence.objects.filter(
+        rows = ReminderOccurrence.objects.filter(
             id__in=list(ids), status=ReminderOccurrence.Status.SENDING
-        ).update(status=status, updated_at=tz.now(), **fields)
+        )
+        if claim is not None:
+            rows = rows.filter(claimed_at=claim)
+        rows.update(status=status, updated_at=tz.now(), **fields)
+
+
+def _claim_renew(*, ids: Sequence[int], claim: dt.datetime, now: dt.datetime) -> set[int]:
+    """Refresh ``claimed_at`` of the rows still held under ``claim`` so the sweep never
+    mistakes a slow but living sender for a dead one; returns the rows still held."""
+    with transaction.atomic():
+        held = list(
+            ReminderOccurrence.objects.select_for_update()
+            .filter(id__in=list(ids), status=ReminderOccurrence.Status.SENDING, claimed_at=claim)
+            .values_list("id", flat=True)
+        )
+        ReminderOccurrence.objects.filter(id__in=held).update(claimed_at=now, updated_at=now)
+    return set(held)
 
 
 def reminder_action_token(*, occurrence_id: int, action: str) -> str:
@@ -630,6 +652,8 @@ def reminder_occurrences_send(
                 context=reminder_email_context(occurrence=occ),
                 category=emails.Category.REMINDERS,
             )
+            # Names the ledger row: support can trace a message, receivers can deduplicate.
+            message.extra_headers["X-Kneadful-Reminder"] = str(occ.id)
             outgoing.append((occ, message))
             continue
         skipped.setdefault(reason, []).append(occ.id)
@@ -640,25 +664,45 @@ def reminder_occurrences_send(
         return summary
     own_connection = connection is None
     connection = connection or get_connection()
+    claim, held, renewed = now, set(claimed), time.monotonic()
     try:
-        for occ, message in outgoing:
+        for index, (occ, message) in enumerate(outgoing):
+            if time.monotonic() - renewed > REMINDER_CLAIM_RENEW_SECONDS:
+                fresh = max(tz.now(), claim + dt.timedelta(microseconds=1))
+                held = _claim_renew(ids=[o.id for o, _ in outgoing[index:]], claim=claim, now=fresh)
+                claim, renewed = fresh, time.monotonic()
+            if occ.id not in held:  # the sweep gave it to another sender: not ours now
+                summary.not_claimed.append(occ.id)
+                continue
             outcome = emails.email_send_batch([(occ.user, message)], connection=connection)[0]
             if outcome.status == "sent":
                 _occurrence_mark(
-                    [occ.id], ReminderOccurrence.Status.SENT, sent_at=tz.now(), last_error=""
+                    [occ.id],
+                    ReminderOccurrence.Status.SENT,
+                    claim=claim,
+                    sent_at=tz.now(),
+                    last_error="",
                 )
                 summary.sent.append(occ.id)
             elif outcome.status == "skipped":
-                _occurrence_mark([occ.id], ReminderOccurrence.Status.SKIPPED_NOT_ALLOWED)
+                _occurrence_mark(
+                    [occ.id], ReminderOccurrence.Status.SKIPPED_NOT_ALLOWED, claim=claim
+                )
                 skipped.setdefault(ReminderOccurrence.Status.SKIPPED_NOT_ALLOWED, []).append(occ.id)
             elif outcome.status == "transient" and occ.attempts < REMINDER_MAX_ATTEMPTS:
                 _occurrence_mark(
-                    [occ.id], ReminderOccurrence.Status.QUEUED, last_error=outcome.reason[:500]
+                    [occ.id],
+                    ReminderOccurrence.Status.QUEUED,
+                    claim=claim,
+                    last_error=outcome.reason[:500],
                 )
                 summary.retry.append(occ.id)
             else:
                 _occurrence_mark(
-                    [occ.id], ReminderOccurrence.Status.FAILED, last_error=outcome.reason[:500]
+                    [occ.id],
+                    ReminderOccurrence.Status.FAILED,
+                    claim=claim,
+                    last_error=outcome.reason[:500],
                 )
                 summary.failed.append(occ.id)
     finally:

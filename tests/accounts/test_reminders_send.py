@@ -236,3 +236,41 @@ def test_smtp_550_fails_the_row_without_retry(
     from accounts.models import EmailSuppression
 
     assert EmailSuppression.objects.filter(address__iexact=schedule.user.email).exists()
+
+
+def test_a_slow_sender_renews_its_claim_and_skips_rows_the_sweep_gave_away(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    """If a row is swept and re-claimed by another sender while this one is still busy,
+    this one does not send it too."""
+    import accounts.services as services
+    from wellness import emails
+
+    users = UserFactory.create_batch(3)
+    with time_machine.travel(DUE - dt.timedelta(hours=1), tick=False):
+        for user in users:
+            schedule_for(user, weekdays=[0], at=dt.time(8, 0))
+    monkeypatch.setattr(services, "_enqueue_sends", lambda ids, size: 0)
+    dispatch(django_capture_on_commit_callbacks)
+    ids = sorted(ReminderOccurrence.objects.values_list("id", flat=True))
+    monkeypatch.setattr(services, "REMINDER_CLAIM_RENEW_SECONDS", -1.0)  # renew every message
+    real_send = emails.email_send_batch
+
+    def send_then_lose_the_rest(messages, connection=None):
+        outcomes = real_send(messages, connection=connection)
+        # Meanwhile the sweep re-queued the other rows and another worker claimed them.
+        ReminderOccurrence.objects.filter(id__in=ids[1:]).update(
+            claimed_at=DUE + dt.timedelta(minutes=30)
+        )
+        return outcomes
+
+    monkeypatch.setattr(emails, "email_send_batch", send_then_lose_the_rest)
+    with time_machine.travel(DUE + dt.timedelta(seconds=30), tick=False):
+        summary = services.reminder_occurrences_send(occurrence_ids=ids)
+    assert summary.sent == ids[:1] and summary.not_claimed == ids[1:]
+    assert len(mail.outbox) == 1
+    assert list(ReminderOccurrence.objects.order_by("id").values_list("status", flat=True)) == [
+        "sent",
+        "sending",
+        "sending",
+    ]
