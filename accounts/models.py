@@ -237,6 +237,14 @@ class EmailPreference(models.Model):
         return bool(getattr(self, category))
 
 
+class EmailSuppressionQuerySet(models.QuerySet):
+    def for_address(self, address: str) -> "EmailSuppressionQuerySet":
+        """Rows for ``address`` in any case, through the LOWER(address) unique index."""
+        return self.annotate(address_lower=Lower("address")).filter(
+            address_lower=address.strip().lower()
+        )
+
+
 class EmailSuppression(models.Model):
     """An address Kneadful must not send to: hard bounce, spam complaint, or added by staff.
 
@@ -253,9 +261,13 @@ class EmailSuppression(models.Model):
     detail = models.TextField(blank=True, help_text="The SMTP reply or a note.")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = EmailSuppressionQuerySet.as_manager()
+
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("address"), name="accounts_suppression_address_ci_unique"),
+            models.UniqueConstraint(
+                Lower("address"), name="accounts_suppression_address_ci_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -59,7 +59,7 @@ def email_preferences_for(*, user: User) -> dict[str, bool]:
 
 
 def email_suppression_for(*, address: str) -> EmailSuppression | None:
-    return EmailSuppression.objects.filter(address__iexact=address.strip()).first()
+    return EmailSuppression.objects.for_address(address).first()
 
 
 def email_export_section(user: User) -> dict[str, Any]:

@@ -118,7 +118,7 @@ def email_recipient_allowed(*, user: User, category: str | None) -> bool:
         user=user, email__iexact=user.email, verified=True, primary=True
     ).exists():
         return False
-    if EmailSuppression.objects.filter(address__iexact=user.email).exists():
+    if EmailSuppression.objects.for_address(user.email).exists():
         return False
     if category is None:
         return True
