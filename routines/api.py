@@ -238,6 +238,12 @@ class MemberStatsView(APIView):
 
     authentication_classes = [SessionAuthentication, StatsTokenAuthentication]
 
+    def get_authenticators(self) -> list:
+        if getattr(self, "swagger_fake_view", False):
+            # The schema documents the usual token scheme: it is the same header.
+            return [SessionAuthentication(), TokenAuthentication()]
+        return super().get_authenticators()
+
     @extend_schema(
         parameters=[
             OpenApiParameter(

@@ -435,3 +435,17 @@ def test_api_docs_load_nothing_from_another_host(api_client):
     assert urls
     external = [u for u in urls if re.match(r"(https?:)?//", u) and "testserver" not in u]
     assert external == []
+
+
+def test_schema_of_the_routines_api_generates_without_warnings(tmp_path, capsys):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--file", str(tmp_path / "schema.yml"))
+    output = capsys.readouterr()
+    warnings = [
+        line
+        for line in (output.err + output.out).splitlines()
+        if "routines/" in line or "routines." in line
+    ]
+    assert warnings == []
+    assert "/api/v1/me/stats/" in (tmp_path / "schema.yml").read_text()
