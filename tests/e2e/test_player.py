@@ -20,6 +20,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
+axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
+AXE = axe_playwright.Axe()
+
+
+def _assert_accessible(page) -> None:
+    """axe-core (WCAG 2.x A/AA and best practices) finds nothing on the page as it is now."""
+    results = AXE.run(page)
+    assert results.violations_count == 0, results.generate_report()
 
 
 def _short_routine(*, title: str = "Two quick steps", per_side: bool = False):
@@ -66,6 +74,7 @@ def test_follow_routine_with_keyboard_and_see_it_on_dashboard(page, live_server)
     play = page.locator("#player-play")
     expect(play).to_have_text("Start")
     expect(page.locator("#player-progress")).to_have_text("Step 1 of 2")
+    _assert_accessible(page)
     page.keyboard.press("Space")
     expect(page.locator("#step-timer")).to_contain_text("Get ready")
     page.keyboard.press("Space")  # pause during the countdown
@@ -84,6 +93,7 @@ def test_follow_routine_with_keyboard_and_see_it_on_dashboard(page, live_server)
     expect(heading).to_be_visible()
     expect(heading).to_be_focused()
     expect(page.locator("#finish-summary")).to_have_text("Steps completed: 2 of 2.")
+    _assert_accessible(page)
     page.get_by_label("Tension before (0-10)").fill("7")
     page.get_by_label("Tension after (0-10)").fill("3")
     page.get_by_label("How was it? (1-5)").select_option("5")
@@ -109,6 +119,7 @@ def test_follow_routine_with_keyboard_and_see_it_on_dashboard(page, live_server)
     expect(page.get_by_role("heading", name="My progress")).to_be_visible()
     expect(page.locator(".stat", has_text="in all")).to_contain_text("1")
     expect(page.locator(".stat", has_text="average tension relief")).to_contain_text("4.0")
+    _assert_accessible(page)  # the charts, the heatmap, the forms
 
 
 def test_pending_log_survives_a_lost_response_and_is_saved_once(page, live_server):
@@ -130,7 +141,9 @@ def test_pending_log_survives_a_lost_response_and_is_saved_once(page, live_serve
     page.goto(live_server.url + reverse("routines:play", kwargs={"pk": routine.pk}))
     page.keyboard.press("Space")
     expect(page.locator("#player-progress")).to_have_text("Step 1 of 2 · right hand")
-    expect(page.locator("#player-progress")).to_have_text("Step 2 of 2 · right hand", timeout=8000)
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#player-progress")).to_have_text("Step 2 of 2 · right hand")
+    page.wait_for_timeout(1100)  # a session lasts at least a second
     page.get_by_role("button", name="End early and log what I did").click()
     expect(page.locator("#finish-summary")).to_have_text("Steps completed: 1 of 2 (right side).")
     page.get_by_role("button", name="Save session").click()
@@ -185,9 +198,10 @@ def test_refused_log_shows_field_errors_and_keeps_the_answers(page, live_server)
     expect(after).to_have_attribute("aria-invalid", "true")
     expect(after).to_have_value("4")
     expect(page.locator("#finish-errors")).to_contain_text("The end is odd.")
+    _assert_accessible(page)
     assert answers[0]["tension_before"] == 8 and answers[0]["routine"] == routine.pk
     (entry,) = _pending(page).values()
     assert entry["invalid"] is True  # kept on the device, not retried blindly
-    page.wait_for_timeout(2500)
+    page.wait_for_timeout(2200)
     assert len(answers) == 1
     assert not SessionLog.objects.exists()
