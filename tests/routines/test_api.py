@@ -447,5 +447,5 @@ def test_schema_of_the_routines_api_generates_without_warnings(tmp_path, capsys)
         for line in (output.err + output.out).splitlines()
         if "routines/" in line or "routines." in line
     ]
-    assert warnings == []
+    assert warnings == [], output.err
     assert "/api/v1/me/stats/" in (tmp_path / "schema.yml").read_text()
