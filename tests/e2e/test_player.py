@@ -205,3 +205,31 @@ def test_refused_log_shows_field_errors_and_keeps_the_answers(page, live_server)
     page.wait_for_timeout(2200)
     assert len(answers) == 1
     assert not SessionLog.objects.exists()
+
+
+def test_player_works_without_javascript(browser, live_server):
+    user = UserFactory()
+    routine = _short_routine(per_side=True)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    _log_in(page, live_server, user)
+    page.goto(live_server.url + reverse("routines:play", kwargs={"pk": routine.pk}))
+    for expected in (
+        "Step 1 of 2 · right hand",
+        "Step 2 of 2 · right hand",
+        "Step 1 of 2 · left hand",
+    ):
+        expect(page.locator("#player-progress")).to_have_text(expected)
+        page.get_by_role("link", name="Next step →").click()
+    expect(page.locator("#player-progress")).to_have_text("Step 2 of 2 · left hand")
+    page.wait_for_timeout(1000)  # a session lasts at least a second
+    page.get_by_role("link", name="Finish").click()
+    expect(page.get_by_role("heading", name="How did it go?")).to_be_visible()
+    page.get_by_label("Tension before (0-10)").fill("5")
+    page.get_by_label("Tension after (0-10)").fill("2")
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_role("heading", name="My progress")).to_be_visible()
+    expect(page.get_by_text("Session saved. Well done!")).to_be_visible()
+    log = SessionLog.objects.get(user=user)
+    assert (log.steps_completed, log.sides, log.tension_before) == (2, "both", 5)
+    context.close()
