@@ -22,8 +22,13 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.forms import EmailPreferencesForm
 from accounts.models import User
-from accounts.selectors import email_preferences_for
-from accounts.services import email_preferences_update, email_resubscribe, email_unsubscribe
+from accounts.selectors import email_preferences_for, email_suppression_for
+from accounts.services import (
+    email_preferences_update,
+    email_resubscribe,
+    email_suppression_resume,
+    email_unsubscribe,
+)
 from wellness.emails import (
     CATEGORY_PHRASES,
     BadEmailToken,
@@ -111,7 +116,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 def _preferences_form(request: HttpRequest, member: User) -> tuple[EmailPreferencesForm, bool]:
     """The preference centre's form; returns (form, saved)."""
-    form = EmailPreferencesForm(request.POST or None, initial=email_preferences_for(user=member))
+    data = request.POST if request.method == "POST" else None  # all boxes off is a valid POST
+    form = EmailPreferencesForm(data, initial=email_preferences_for(user=member))
     if request.method == "POST" and form.is_valid():
         email_preferences_update(user=member, **form.cleaned_data)
         return form, True
@@ -121,15 +127,22 @@ def _preferences_form(request: HttpRequest, member: User) -> tuple[EmailPreferen
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and request.POST.get("action") == "resume":
+        # The member, logged in, says the address works again: lift a bounce or complaint.
+        if email_suppression_resume(user=request.user):
+            messages.success(request, "We'll send emails to this address again.")
+        return redirect("accounts:email_preferences")
     form, saved = _preferences_form(request, request.user)
     if saved:
         messages.success(request, "Your email preferences are saved.")
         return redirect("accounts:email_preferences")
-    return render(
-        request,
-        "accounts/email_preferences.html",
-        {"form": form, "address": request.user.email, "by_token": False},
-    )
+    context = {
+        "form": form,
+        "address": request.user.email,
+        "by_token": False,
+        "suppression": email_suppression_for(address=request.user.email),
+    }
+    return render(request, "accounts/email_preferences.html", context)
 
 
 @never_cache

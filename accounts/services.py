@@ -155,6 +155,19 @@ def email_unsuppress(*, address: str) -> int:
     return deleted
 
 
+def email_suppression_resume(*, user: User) -> bool:
+    """The member asks to get email at their address again after a bounce or a complaint.
+
+    Staff (manual) suppressions stay: only staff lift those. Returns whether one was lifted.
+    """
+    deleted, _ = (
+        EmailSuppression.objects.for_address(user.email)
+        .exclude(reason=EmailSuppression.Reason.MANUAL)
+        .delete()
+    )
+    return bool(deleted)
+
+
 # --- Reminders ------------------------------------------------------------------------
 #
 # A schedule fires at ``next_run_at`` (UTC). The dispatcher (one beat entry, every minute,

@@ -381,3 +381,48 @@ def test_links_signed_before_a_key_rotation_keep_working(user, settings):
     assert email_preferences_for(user=user)["newsletter"] is False
     settings.SECRET_KEY_FALLBACKS = []
     assert Client().get(path).status_code == 400  # friendly page, not a 500
+
+
+@pytest.mark.django_db
+def test_preference_centre_saves_all_boxes_off(user):
+    client = Client()  # no CSRF enforcement: the POST body is completely empty
+    client.force_login(user)
+    response = client.post(reverse("accounts:email_preferences"), {})
+    assert response.status_code == 302
+    assert email_preferences_for(user=user) == {
+        "reminders": False,
+        "newsletter": False,
+        "offers": False,
+    }
+
+
+@pytest.mark.django_db
+def test_member_sees_a_bounce_and_can_resume_their_address(member_client, user):
+    email_suppress(address=user.email, reason="hard_bounce", detail="550 no such user")
+    page = member_client.get(reverse("accounts:email_preferences"))
+    assert b"could not be delivered" in page.content
+    response = member_client.post(reverse("accounts:email_preferences"), {"action": "resume"})
+    assert response.status_code == 302
+    assert not EmailSuppression.objects.exists()
+    # Preferences were not touched by the resume button.
+    assert email_preferences_for(user=user)["reminders"] is True
+    page = member_client.get(response["Location"])
+    assert b"send emails to this address again" in page.content
+    assert b"could not be delivered" not in page.content
+
+
+@pytest.mark.django_db
+def test_member_cannot_lift_a_staff_suppression(member_client, user):
+    email_suppress(address=user.email, reason="manual", detail="support ticket 12")
+    page = member_client.get(reverse("accounts:email_preferences"))
+    assert b"Our team paused it" in page.content
+    assert b'value="resume"' not in page.content
+    member_client.post(reverse("accounts:email_preferences"), {"action": "resume"})
+    assert EmailSuppression.objects.filter(address=user.email).exists()
+
+
+@pytest.mark.django_db
+def test_resume_only_lifts_the_members_own_address(member_client, user, other_user):
+    email_suppress(address=other_user.email, reason="hard_bounce")
+    member_client.post(reverse("accounts:email_preferences"), {"action": "resume"})
+    assert EmailSuppression.objects.filter(address=other_user.email).exists()
