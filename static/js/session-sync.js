@@ -152,3 +152,14 @@ window.addEventListener("online", () => {
 
 // Anything left over from an earlier page (closed tab, lost connection) is sent now.
 if (Object.values(read()).some((entry) => !entry.invalid)) flush();
+
+// Pages that show figures say when a log kept on this device has just reached the server.
+const notice = document.querySelector("[data-sync-notice]");
+if (notice) {
+  window.addEventListener("kneadful:sync", (event) => {
+    if (event.detail.state !== "saved") return;
+    notice.hidden = false;
+    notice.textContent =
+      "A session kept on this device has just been saved. Reload the page to see it counted.";
+  });
+}

@@ -233,3 +233,25 @@ def test_player_works_without_javascript(browser, live_server):
     log = SessionLog.objects.get(user=user)
     assert (log.steps_completed, log.sides, log.tension_before) == (2, "both", 5)
     context.close()
+
+
+def test_pending_log_is_sent_on_the_next_page_load(page, live_server):
+    user = UserFactory()
+    routine = _short_routine()
+    _log_in(page, live_server, user)
+    page.route("**/api/v1/sessions/", lambda route: route.abort("internetdisconnected"))
+    page.goto(live_server.url + reverse("routines:play", kwargs={"pk": routine.pk}))
+    expect(page.locator("#player-play")).to_have_text("Start")
+    page.keyboard.press("Space")
+    page.wait_for_timeout(1100)
+    page.get_by_role("button", name="End early and log what I did").click()
+    page.get_by_role("button", name="Save session").click()
+    expect(page.locator("#sync-status")).to_contain_text("Not saved yet")
+    assert len(_pending(page)) == 1
+
+    page.unroute("**/api/v1/sessions/")  # the connection is back; the member moves on
+    page.goto(live_server.url + reverse("routines:dashboard"))
+    expect(page.locator("[data-sync-notice]")).to_contain_text("has just been saved")
+    assert _pending(page) == {}
+    log = SessionLog.objects.get(user=user)
+    assert log.steps_completed == 0
