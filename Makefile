@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Extra pytest arguments, e.g. make test PYTEST_ARGS="-m 'not e2e' -x"
+PYTEST_ARGS ?=
 
 .PHONY: run test install install-dev system-deps lint format bench-api bench-reminders clean
 
@@ -13,16 +15,21 @@ run: install ## Start web + Celery worker + beat on the embedded default (SQLite
 	@echo "Demo accounts (local only):"
 	@$(PY) manage.py create_demo_accounts
 	@echo "Kneadful is starting on http://127.0.0.1:$(PORT)/ — emails land in var/mail/. Ctrl-C stops everything."
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
+	@# honcho answers Ctrl-C with exit code 130: that is the normal way to stop.
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start || [ $$? -eq 130 ]
 
 test: system-deps install-dev ## Install what the tests need, then run them all.
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 $(VENV)/bin/python:
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "Kneadful needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; \
+	  echo "Point PYTHON at one, e.g. make run PYTHON=python3.12"; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { \
+	  echo "Could not create a virtualenv. On Debian/Ubuntu: apt-get install python3-venv"; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
