@@ -24,6 +24,7 @@ import smtplib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
 
 from allauth.account.models import EmailAddress
 from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
@@ -286,7 +287,9 @@ def email_message_build(
         targets = [f"<{ctx['unsubscribe_url']}>"]
         mailto = getattr(settings, "EMAIL_UNSUBSCRIBE_MAILTO", "")
         if mailto:
-            targets.append(f"<mailto:{mailto}?subject=unsubscribe-{category}-{user.pk}>")
+            # The signed token, not a guessable id: whoever reads that mailbox can trust it.
+            token = quote(unsubscribe_token_make(user=user, category=category), safe="")
+            targets.append(f"<mailto:{mailto}?subject=unsubscribe%20{token}>")
         headers["List-Unsubscribe"] = ", ".join(targets)
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         headers["X-Kneadful-Category"] = category
@@ -385,7 +388,7 @@ def email_send_batch(
     """Send every message over one connection; one outcome per message, in order.
 
     The connection is opened once and closed at the end (unless the caller passed one
-    in, which it then owns). A dropped connection is re-opened once for the rest of the
+    in, which it then owns). A dropped connection is re-opened for the rest of the
     batch; if it cannot be re-opened, the remaining messages are reported transient
     without further attempts. 5xx refusals of a recipient suppress that address.
     """

@@ -198,7 +198,13 @@ def test_optional_mailto_unsubscribe_target(user, settings):
     header = build(user, category="offers").extra_headers["List-Unsubscribe"]
     https, mailto = header.split(", ")
     assert https.startswith("<http://testserver/email/unsubscribe/")
-    assert mailto.startswith("<mailto:unsubscribe@kneadful.example?subject=unsubscribe-offers-")
+    assert mailto.startswith("<mailto:unsubscribe@kneadful.example?subject=unsubscribe%20")
+    from urllib.parse import unquote
+
+    from wellness.emails import unsubscribe_token_read
+
+    token = unquote(mailto.removesuffix(">").split("%20", 1)[1])
+    assert unsubscribe_token_read(token) == (user, "offers")
 
 
 @pytest.mark.django_db
