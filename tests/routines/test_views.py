@@ -193,6 +193,25 @@ def test_player_per_side_plays_right_then_left(member_client):
     assert 'name="sides" value="right"' in finish_page
 
 
+@pytest.mark.parametrize(
+    ("per_side", "done", "expected"),
+    [
+        (False, 0, (0, "")),
+        (False, 3, (3, "")),
+        (False, 9, (4, "")),  # never more than the routine has
+        (True, 0, (0, "right")),
+        (True, 4, (4, "right")),  # stopped after the right side
+        (True, 5, (1, "both")),  # one step into the left side
+        (True, 8, (4, "both")),
+    ],
+)
+def test_player_outcome_counts_steps_and_sides(per_side, done, expected):
+    from routines import player
+
+    routine = RoutineFactory.build(per_side=per_side)
+    assert player.outcome(routine, 4, done) == expected
+
+
 def test_safety_gate_redirects_until_every_box_is_confirmed(member_client, user):
     series = SeriesFactory(contraindications=["No broken skin.", "Not pregnant."])
     routine = RoutineFactory(series=series)
