@@ -18,3 +18,14 @@ class RoutinesConfig(AppConfig):
         register_export_section("rest_days", member_export_rest_days)
         register_export_section("favourites", member_export_favourites)
         register_export_section("practice_plan", member_export_practice_plan)
+
+        from django.db.models.signals import post_delete, post_save, pre_delete
+
+        from routines import signals
+        from routines.models import Routine, Series, Step
+
+        for signal in (post_save, pre_delete):
+            signal.connect(signals.series_changed, sender=Series, dispatch_uid="routines-series")
+        for signal in (post_save, post_delete):
+            signal.connect(signals.routine_changed, sender=Routine, dispatch_uid="routines-routine")
+            signal.connect(signals.step_changed, sender=Step, dispatch_uid="routines-step")

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -121,13 +122,51 @@ def routine_for_player(*, user: User | AnonymousUser, routine_id: int) -> Routin
     return routine
 
 
-def routine_for_logging(*, user: User, routine_id: int) -> Routine | None:
-    """A visible routine with ``step_count`` annotated (what session_log_create needs)."""
-    return (
-        Routine.objects.filter(series__in=series_visible_to(user), pk=routine_id)
-        .annotate(step_count=Count("steps"))
-        .first()
-    )
+ROUTINE_CACHE_SECONDS = 60
+_ROUTINE_FIELDS = ("id", "series_id", "position", "slug", "title", "per_side")
+
+
+def routine_cache_key(routine_id: int) -> str:
+    return f"routines:for-logging:{routine_id}"
+
+
+def routine_for_logging(*, user: User, routine_id: int, cached: bool = False) -> Routine | None:
+    """A visible routine with ``step_count`` annotated (what session_log_create needs).
+
+    ``cached=True`` (the API's POST sessions/, the busiest write) keeps the routine's
+    few fields, step count and whether members see its series in the cache for
+    ``ROUTINE_CACHE_SECONDS``; saving or deleting a series, routine or step drops the
+    entry (routines/signals.py), so only an edit made outside the ORM's save (or in
+    another process with a per-process cache) can be up to a minute late. The
+    routine's other fields load on access.
+    """
+    if not cached:
+        return (
+            Routine.objects.filter(series__in=series_visible_to(user), pk=routine_id)
+            .annotate(step_count=Count("steps"))
+            .first()
+        )
+    key = routine_cache_key(routine_id)
+    meta = cache.get(key)
+    if meta is None:
+        meta = (
+            Routine.objects.filter(pk=routine_id)
+            .annotate(
+                step_count=Count("steps"),
+                public=Exists(Series.objects.published().filter(pk=OuterRef("series_id"))),
+            )
+            .values_list(*_ROUTINE_FIELDS, "step_count", "public")
+            .first()
+        )
+        if meta is None:
+            return None
+        cache.set(key, meta, ROUTINE_CACHE_SECONDS)
+    *values, step_count, public = meta
+    if not public and not getattr(user, "is_staff", False):
+        return None
+    routine = Routine.from_db("default", _ROUTINE_FIELDS, values)
+    routine.step_count = step_count
+    return routine
 
 
 def routines_for_logging(*, user: User) -> QuerySet[Routine]:

@@ -16,7 +16,7 @@ from routines.models import (
     SessionLog,
     Step,
 )
-from routines.selectors import routines_for_logging
+from routines.selectors import routine_for_logging, routines_for_logging
 
 # --- Library -----------------------------------------------------------------------------
 
@@ -152,9 +152,20 @@ class VisibleRoutineField(serializers.PrimaryKeyRelatedField):
         return routines_for_logging(user=self.context["request"].user)
 
     def to_internal_value(self, data: Any) -> Routine:
-        if isinstance(data, bool) or (isinstance(data, int) and not 0 < data < 2**63):
+        if isinstance(data, bool | float | dict | list):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            routine_id = int(data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        routine = None
+        if 0 < routine_id < 2**63:
+            routine = routine_for_logging(
+                user=self.context["request"].user, routine_id=routine_id, cached=True
+            )
+        if routine is None:
             self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(data)
+        return routine
 
 
 class TensionMapField(serializers.DictField):

@@ -15,6 +15,7 @@ from routines.models import (
     SafetyAcknowledgement,
     Series,
     SessionLog,
+    Step,
 )
 from routines.services import session_log_create
 from tests.factories import BodyPartFactory, RoutineFactory, SeriesFactory, UserFactory
@@ -449,3 +450,25 @@ def test_schema_of_the_routines_api_generates_without_warnings(tmp_path, capsys)
     ]
     assert warnings == [], output.err
     assert "/api/v1/me/stats/" in (tmp_path / "schema.yml").read_text()
+
+
+def test_library_edits_reach_logging_at_once(member_api, user):
+    """POST sessions/ caches routine facts; saving the library drops them."""
+    routine = RoutineFactory(steps=3)
+    assert member_api.post(SESSIONS, _payload(routine), format="json").json()["steps_total"] == 3
+    Step.objects.create(routine=routine, position=4, title="More", instruction="Press.")
+    assert member_api.post(SESSIONS, _payload(routine), format="json").json()["steps_total"] == 4
+    series = routine.series
+    series.status = Series.Status.DRAFT
+    series.save()
+    response = member_api.post(SESSIONS, _payload(routine), format="json")
+    assert response.status_code == 400 and "routine" in response.json()
+    series.status = Series.Status.PUBLISHED
+    series.save()
+    assert member_api.post(SESSIONS, _payload(routine), format="json").status_code == 201
+    routine_id = routine.pk
+    SessionLog.objects.filter(routine_id=routine_id).delete()
+    routine.delete()
+    assert (
+        member_api.post(SESSIONS, {**_payload(routine), "routine": routine_id}).status_code == 400
+    )

@@ -105,10 +105,13 @@ def test_posting_a_session_runs_a_fixed_number_of_queries(routines):
             "routine": routines[0].pk,
             "started_at": start.isoformat(),
             "ended_at": (start + dt.timedelta(minutes=10)).isoformat(),
-            "client_id": str(uuid.uuid4()),
         }
-        with CaptureQueriesContext(connection) as queries:
-            assert client.post("/api/v1/sessions/", payload, format="json").status_code == 201
+        for _ in range(2):  # the first may fill the routine cache
+            with CaptureQueriesContext(connection) as queries:
+                response = client.post(
+                    "/api/v1/sessions/", {**payload, "client_id": str(uuid.uuid4())}, format="json"
+                )
+            assert response.status_code == 201
         counts.append(len(queries))
     assert counts[0] == counts[1]
 
