@@ -87,8 +87,6 @@ def play(request: HttpRequest, pk: int) -> HttpResponse:
         "sideNoun": noun,
         "fingers": list(plan.FINGERS),
         "start": current.index,
-        "apiUrl": "/api/v1/sessions/",
-        "dashboardUrl": reverse("routines:dashboard"),
         "steps": [
             {
                 "title": s.title,
