@@ -32,20 +32,22 @@ class TimezoneInput(forms.TextInput):
 
 
 class TimezoneField(forms.CharField):
-    """An IANA zone name, typed or picked from a datalist; the browser pre-fills its own zone."""
+    """An IANA zone name, typed or picked from a datalist.
+
+    With ``detect=True`` (sign-up only) site.js fills in the browser's own zone. Elsewhere the
+    member's saved zone must never be replaced behind their back, so there is no detection.
+    """
 
     default_validators = [validate_timezone]
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, detect: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault("label", "Time zone")
         kwargs.setdefault("initial", "UTC")
-        kwargs.setdefault(
-            "widget",
-            TimezoneInput(
-                attrs={"autocomplete": "off", "spellcheck": "false", "data-detect-timezone": ""}
-            ),
-        )
+        attrs = {"autocomplete": "off", "spellcheck": "false"}
+        if detect:
+            attrs["data-detect-timezone"] = ""
+        kwargs.setdefault("widget", TimezoneInput(attrs=attrs))
         kwargs.setdefault("help_text", "For example Europe/London. Days and reminders follow it.")
         super().__init__(**kwargs)
 
@@ -59,7 +61,7 @@ class SignupForm(forms.Form):
     display_name = forms.CharField(
         max_length=80, required=False, help_text="What we call you. Optional."
     )
-    timezone = TimezoneField()
+    timezone = TimezoneField(detect=True)
 
     def signup(self, request: HttpRequest, user: User) -> None:  # allauth hook
         user.display_name = self.cleaned_data.get("display_name", "")

@@ -235,6 +235,16 @@ def test_email_change_to_a_taken_address_never_moves_it(member_client, user, oth
 # --- profile -------------------------------------------------------------------------------
 
 
+def test_profile_timezone_is_never_auto_detected(member_client, user):
+    # Only the sign-up form lets the browser fill in its zone: on the profile the saved zone
+    # must not be silently replaced on the next save.
+    page = member_client.get(reverse("accounts:profile")).content.decode()
+    field = re.search(r'<input[^>]+name="timezone"[^>]*>', page).group(0)
+    assert 'value="UTC"' in field
+    assert "data-detect-timezone" not in field
+    assert '<option value="Europe/London">' in page
+
+
 def test_profile_update(member_client, user):
     response = member_client.post(
         reverse("accounts:profile"), {"display_name": "Sky", "timezone": "Asia/Tokyo"}
