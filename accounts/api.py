@@ -41,5 +41,6 @@ class MeView(APIView):
         try:
             user = user_profile_update(user=request.user, **serializer.validated_data)
         except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict) from None
+            detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+            raise ValidationError(detail) from None
         return Response(MeSerializer(user).data)
