@@ -149,6 +149,32 @@ def test_failed_logins_are_throttled_with_a_clear_message(client, user, settings
     assert client.get(reverse("routines:dashboard")).status_code == 302
 
 
+def test_too_many_signups_get_the_sites_own_429_page(client, settings):
+    settings.ACCOUNT_RATE_LIMITS = {"signup": "2/m/ip"}
+    for n in range(2):
+        signup(client, email=f"n{n}@example.com")
+        client.logout()
+    response = signup(client, email="third@example.com")
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "Too many attempts" in page
+    assert 'class="skip-link"' in page
+    assert not User.objects.filter(email="third@example.com").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "field"),
+    [
+        ("account_login", {"login": "not an email", "password": "x"}, "login"),
+        ("account_reset_password", {"email": "not-an-email"}, "email"),
+    ],
+)
+def test_malformed_email_on_login_and_reset_is_a_field_error(client, name, data, field):
+    response = client.post(reverse(name), data)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+
+
 # --- password reset and change -------------------------------------------------------------
 
 
