@@ -24,14 +24,19 @@ from routines.selectors import member_has_acknowledged, routine_for_logging, rou
 from routines.services import session_log_create
 
 
-def _started(request: HttpRequest) -> int:
-    """The session's start (epoch seconds) carried in the no-JS links; now if absent or odd."""
+def _started(request: HttpRequest, *, estimate_seconds: int = 0) -> int:
+    """The session's start (epoch seconds) carried in the no-JS links.
+
+    Absent or out of range (a bookmarked link), it is estimated: now less
+    ``estimate_seconds`` (the finish page passes the time of the steps done).
+    """
     now = int(timezone.now().timestamp())
+    estimate = now - min(max(estimate_seconds, 0), 4 * 3600)
     try:
         value = int(request.GET.get("started", ""))
     except ValueError:
-        return now
-    return value if now - 4 * 3600 <= value <= now else now
+        return estimate
+    return value if now - 4 * 3600 <= value <= now else estimate
 
 
 def _gate(request: HttpRequest, routine: Routine) -> HttpResponse | None:
@@ -152,8 +157,12 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
             done = int(request.GET.get("done", ""))
         except ValueError:
             done = steps_count * len(plan.sides_for(routine))
+        done = max(done, 0)
         steps_completed, sides = plan.outcome(routine, steps_count, done)
-        started = _started(request)
+        positions = plan.plan(routine, list(routine.steps.all()))
+        started = _started(
+            request, estimate_seconds=sum(p.step.duration_seconds for p in positions[:done]) or 1
+        )
         form = FinishForm(
             initial=FinishForm.fresh_initial(
                 started_at=dt.datetime.fromtimestamp(started, tz=dt.UTC).isoformat(),

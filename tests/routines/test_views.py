@@ -272,6 +272,18 @@ def test_finish_form_logs_a_partial_session_with_tension_map(member_client, user
     assert '<th scope="row">Feet</th><td>7</td><td>3</td>' in detail
 
 
+def test_finish_page_without_start_estimates_it_from_the_steps_done(member_client, user):
+    routine = RoutineFactory(steps=3)  # 20 s each
+    url = reverse("routines:finish", kwargs={"pk": routine.pk})
+    with time_machine.travel(dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC), tick=False):
+        page = _content(member_client.get(url, {"done": 2}))
+        started = re.search(r'name="started_at" value="([^"]+)"', page).group(1)
+        assert dt.datetime.fromisoformat(started) == dt.datetime(
+            2026, 6, 10, 11, 59, 20, tzinfo=dt.UTC
+        )
+        assert _content(member_client.get(url, {"done": "-3"})).count("Steps completed: 0") == 1
+
+
 def test_finish_form_errors_keep_the_answers(member_client, user):
     routine = RoutineFactory(steps=3)
     url = reverse("routines:finish", kwargs={"pk": routine.pk})
