@@ -217,7 +217,7 @@ def test_real_worker_retries_a_451_with_backoff_and_delivers_once(
         }
         worker = celery_worker_factory(env)
         member = UserFactory()
-        sender = Celery("sender", broker=fresh_redis_url)
+        sender = Celery("sender", broker=fresh_redis_url, set_as_current=False)
         try:
             sender.send_task(
                 "wellness.tasks.email_send_task", args=[member.pk, "notice", NOTICE, "newsletter"]
