@@ -1,7 +1,7 @@
 // Guided player: timers, get-ready countdown, sound and vibration cues, wake lock, keyboard,
 // and saving the finished session through the API without losing it on a flaky connection.
 // The page works without this module (one step per page, links); this only enhances it.
-import { newClientId, submit } from "./session-sync.js";
+import { forget, newClientId, submit } from "./session-sync.js";
 
 const root = document.getElementById("player");
 const dataNode = document.getElementById("player-data");
@@ -448,6 +448,10 @@ if (root && dataNode) {
   }
 
   let current = null;
+  const discard = el.form.querySelector("[data-discard]");
+  discard.addEventListener("click", () => {
+    if (current) forget(current); // a refused log the member gives up on
+  });
   el.form.addEventListener("submit", (event) => {
     event.preventDefault();
     const body = payload();
@@ -458,6 +462,7 @@ if (root && dataNode) {
     }
     clearErrors();
     current = body.client_id;
+    discard.hidden = true;
     el.submit.disabled = true;
     el.status.textContent = "Saving…";
     submit(body);
@@ -484,6 +489,7 @@ if (root && dataNode) {
     } else if (result === "invalid") {
       el.status.textContent = "Please correct the highlighted fields and save again.";
       el.submit.disabled = false;
+      discard.hidden = false;
       showErrors(errors);
     }
   });

@@ -53,7 +53,7 @@ export function enqueue(payload) {
   write(store);
 }
 
-function forget(clientId) {
+export function forget(clientId) {
   const store = read();
   delete store[clientId];
   write(store);

@@ -205,6 +205,10 @@ def test_refused_log_shows_field_errors_and_keeps_the_answers(page, live_server)
     page.wait_for_timeout(2200)
     assert len(answers) == 1
     assert not SessionLog.objects.exists()
+    # Giving up on it clears it from the device.
+    page.get_by_role("link", name="Leave without saving").click()
+    expect(page.get_by_role("heading", name="Quick series")).to_be_visible()
+    assert _pending(page) == {}
 
 
 def test_player_works_without_javascript(browser, live_server):
