@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from routines.models import (
+    NOTES_MAX_LENGTH,
     BodyPart,
     PracticePlan,
     RestDay,
@@ -145,6 +148,7 @@ class StrictUUIDField(serializers.UUIDField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class VisibleRoutineField(serializers.PrimaryKeyRelatedField):
     """A routine of a series the member can see (others read as 'does not exist')."""
 
@@ -185,63 +189,65 @@ class TensionMapField(serializers.DictField):
         return value
 
 
-class SessionLogSerializer(serializers.ModelSerializer):
-    """A member's session; ``client_id`` makes a repeated POST return the same log."""
+class SessionLogSerializer(serializers.Serializer):
+    """A member's session; ``client_id`` makes a repeated POST return the same log.
 
+    Declared field by field (not a ModelSerializer) because POST sessions/ is the
+    busiest write: building fields from the model on every request costs more than
+    the database work. The ranges repeat the model's validators; the services run
+    ``SessionLog.clean`` for the rules that span fields.
+    """
+
+    id = serializers.IntegerField(read_only=True)
     client_id = StrictUUIDField(
         required=False,
         allow_null=True,
         default=None,
         help_text="A UUID the client makes per session: a repeat POST returns the stored log.",
     )
-    routine = VisibleRoutineField()
+    routine = VisibleRoutineField(help_text="The routine's id.")
+    routine_title = serializers.CharField(source="routine.title", read_only=True)
     started_at = OffsetDateTimeField()
     ended_at = OffsetDateTimeField()
+    duration_seconds = serializers.IntegerField(read_only=True)
+    steps_completed = serializers.IntegerField(
+        min_value=0,
+        max_value=32767,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Steps done; all of them when left out.",
+    )
+    steps_total = serializers.IntegerField(read_only=True)
+    sides = serializers.ChoiceField(
+        choices=SessionLog.Sides.choices, required=False, allow_blank=True, default=""
+    )
+    tension_before = serializers.IntegerField(
+        min_value=0, max_value=10, required=False, allow_null=True, default=None
+    )
+    tension_after = serializers.IntegerField(
+        min_value=0, max_value=10, required=False, allow_null=True, default=None
+    )
     tension_map = TensionMapField(required=False)
-    routine_title = serializers.CharField(source="routine.title", read_only=True)
-
-    class Meta:
-        model = SessionLog
-        fields = [
-            "id",
-            "client_id",
-            "routine",
-            "routine_title",
-            "started_at",
-            "ended_at",
-            "duration_seconds",
-            "steps_completed",
-            "steps_total",
-            "sides",
-            "tension_before",
-            "tension_after",
-            "tension_map",
-            "rating",
-            "notes",
-            "local_date",
-            "timezone",
-            "source",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = [
-            "id",
-            "duration_seconds",
-            "steps_total",
-            "local_date",
-            "timezone",
-            "source",
-            "created_at",
-            "updated_at",
-        ]
-        validators: list = []  # the services decide (idempotency by client_id)
+    rating = serializers.IntegerField(
+        min_value=1, max_value=5, required=False, allow_null=True, default=None
+    )
+    notes = serializers.CharField(
+        max_length=NOTES_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+    )
+    local_date = serializers.DateField(read_only=True)
+    timezone = serializers.CharField(read_only=True)
+    source = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
 
 
 class SessionLogUpdateSerializer(SessionLogSerializer):
     """PATCH: any editable field; ``client_id`` stays what it was."""
-
-    class Meta(SessionLogSerializer.Meta):
-        read_only_fields = [*SessionLogSerializer.Meta.read_only_fields, "client_id"]
 
     client_id = serializers.UUIDField(read_only=True)
 

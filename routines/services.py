@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 import zoneinfo
 from collections.abc import Sequence
@@ -381,18 +382,10 @@ def session_log_create(
     return log, True
 
 
-def _session_log_insert_counted(*, log: SessionLog, series_id: int) -> bool:
-    """PostgreSQL: insert the log and add it to the aggregates in one statement.
-
-    ``ON CONFLICT (user_id, client_id) DO NOTHING`` makes a repeated client_id a no-op
-    (a racing twin waits for the first insert to commit, then does nothing); the
-    aggregate upserts and the stats invalidation read the inserted row, so they happen
-    exactly when the log is new. One statement is atomic by itself: no transaction
-    round trips. Returns whether the log was inserted (its pk is then set).
-    """
+@functools.cache
+def _insert_counted_sql() -> tuple[list, str]:
+    """The fields and the statement of ``_session_log_insert_counted`` (built once)."""
     fields = [f for f in SessionLog._meta.concrete_fields if not f.primary_key]
-    values = [f.get_db_prep_save(f.pre_save(log, True), connection) for f in fields]
-    relief = _relief(log)
     table = SessionLog._meta.db_table
     daily = DailyActivity._meta.db_table
     parts = BodyPartActivity._meta.db_table
@@ -418,6 +411,21 @@ def _session_log_insert_counted(*, log: SessionLog, series_id: int) -> bool:
         "WHERE user_id = %s AND EXISTS (SELECT 1 FROM ins) RETURNING 1) "
         "SELECT id FROM ins"
     )
+    return fields, sql
+
+
+def _session_log_insert_counted(*, log: SessionLog, series_id: int) -> bool:
+    """PostgreSQL: insert the log and add it to the aggregates in one statement.
+
+    ``ON CONFLICT (user_id, client_id) DO NOTHING`` makes a repeated client_id a no-op
+    (a racing twin waits for the first insert to commit, then does nothing); the
+    aggregate upserts and the stats invalidation read the inserted row, so they happen
+    exactly when the log is new. One statement is atomic by itself: no transaction
+    round trips. Returns whether the log was inserted (its pk is then set).
+    """
+    fields, sql = _insert_counted_sql()
+    values = [f.get_db_prep_save(f.pre_save(log, True), connection) for f in fields]
+    relief = _relief(log)
     params = [
         *values,
         log.user_id,
