@@ -120,3 +120,14 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-quic",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def _project_celery_app_stays_current() -> Iterator[None]:
+    """A test that makes its own client app (``Celery("sender", broker=...)``) also makes it
+    Celery's *current* app; shared tasks called later would then be sent to that broker
+    instead of running eagerly. Put Kneadful's app back after every test."""
+    yield
+    from wellness.celery import app
+
+    app.set_current()
