@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
@@ -25,8 +26,6 @@ class AccountAdapter(DefaultAccountAdapter):
         return self._on_site(super().get_reset_password_from_key_url(key))
 
     def _on_site(self, url: str) -> str:
-        if url.startswith(("http://", "https://")):
-            path = "/" + url.split("://", 1)[1].split("/", 1)[1]
-        else:
-            path = url
+        parts = urlsplit(url)
+        path = urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
         return f"{settings.SITE_URL}{path}"
