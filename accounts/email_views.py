@@ -77,7 +77,7 @@ def _is_one_click(request: HttpRequest) -> bool:
 
 @csrf_exempt  # only for RFC 8058 one-click POSTs: the signed token authorises them
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])  # mail scanners HEAD links: harmless
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         member, category = unsubscribe_token_read(token)
@@ -146,7 +146,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def preferences_by_token(request: HttpRequest, token: str) -> HttpResponse:
     """The same preference centre, opened from an email without logging in."""
     try:

@@ -260,8 +260,10 @@ def test_an_unsubscribe_token_is_not_a_preferences_token(user):
 
 
 @pytest.mark.django_db
-def test_unsubscribe_only_answers_get_and_post(user):
+def test_unsubscribe_only_answers_get_head_and_post(user):
     assert Client().put(unsubscribe_path(user)).status_code == 405
+    assert Client().head(unsubscribe_path(user)).status_code == 200  # link scanners
+    assert email_preferences_for(user=user)["reminders"] is True
 
 
 # --- Preference centre ----------------------------------------------------------------
