@@ -420,7 +420,9 @@ def _dispatch_batch(
     schedules = list(
         ReminderSchedule.objects.select_for_update(skip_locked=True)
         .filter(active=True, next_run_at__lte=now)
-        .order_by("next_run_at", "id")
+        # Only next_run_at: the partial index delivers this order, so the claim reads just
+        # the batch even when a whole minute's worth of schedules share one instant.
+        .order_by("next_run_at")
         .only("id", "user_id", "weekdays", "local_time", "timezone", "routine_id", "next_run_at")[
             :batch_size
         ]

@@ -119,3 +119,25 @@ def test_profile_form_path_also_moves_schedules(client):
     schedule.refresh_from_db()
     assert schedule.timezone == "America/New_York"
     assert schedule.next_run_at == utc(2026, 11, 25, 13, 0)
+
+
+def test_member_export_includes_reminders_and_their_ledger():
+    from accounts.selectors import member_data_export
+
+    user = UserFactory(timezone="Europe/London")
+    with time_machine.travel(utc(2026, 11, 23, 7, 0), tick=False):
+        schedule = schedule_for(user, weekdays=[0], at=dt.time(8, 0))
+    ReminderOccurrence.objects.create(
+        schedule=schedule,
+        user=user,
+        due_at=utc(2026, 11, 23, 8, 0),
+        local_date=dt.date(2026, 11, 23),
+        status="sent",
+        action="rest",
+    )
+    schedule_for(UserFactory())  # someone else's: not exported
+    data = member_data_export(user=user)["reminders"]
+    assert len(data) == 1
+    assert data[0]["local_time"] == "08:00" and data[0]["weekdays"] == [0]
+    assert data[0]["occurrences"][0]["status"] == "sent"
+    assert data[0]["occurrences"][0]["action"] == "rest"
