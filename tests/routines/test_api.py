@@ -284,6 +284,9 @@ def test_patch_and_delete_own_log(member_api, user):
     assert response.json()["rating"] == 5
     assert response.json()["client_id"] == created["client_id"]
     assert DailyActivity.objects.get(user=user).seconds == 25 * 60
+    notes_only = member_api.patch(url, {"notes": "calmer"}, format="json").json()
+    assert notes_only["notes"] == "calmer" and notes_only["rating"] == 5
+    assert notes_only["duration_seconds"] == 25 * 60
     bad = member_api.patch(url, {"tension_before": 42}, format="json")
     assert bad.status_code == 400 and "tension_before" in bad.json()
     bad = member_api.patch(url, {"ended_at": "2000-01-01T00:00:00+00:00"}, format="json")
