@@ -58,7 +58,8 @@ def test_real_worker_runs_heartbeat_from_real_redis(
     postgres_required, worker_env, fresh_redis_url, celery_worker_factory
 ):
     celery_worker_factory({**worker_env, "REDIS_URL": fresh_redis_url})
-    sender = Celery("sender", broker=fresh_redis_url)
+    # Not the current app: later eager tasks in this process must keep using wellness.celery.
+    sender = Celery("sender", broker=fresh_redis_url, set_as_current=False)
     try:
         sender.send_task("wellness.tasks.heartbeat")
         wait_for(lambda: beats() >= 1, what="the worker to record a heartbeat")
