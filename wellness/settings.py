@@ -263,6 +263,18 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 HEARTBEAT_SECONDS = config.integer("HEARTBEAT_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "wellness.tasks.heartbeat", "schedule": HEARTBEAT_SECONDS},
+    # Reminders: the ONE dispatch entry (it reads next_run_at; no per-member tasks) and the
+    # sweep that re-queues rows a crashed worker left unsent. Expiry drops a stale cycle.
+    "reminders-dispatch": {
+        "task": "accounts.tasks.reminders_dispatch",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "reminders-sweep": {
+        "task": "accounts.tasks.reminders_sweep",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
 }
 
 # --- REST API -------------------------------------------------------------------
@@ -284,18 +296,6 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Routines, session logs, progress and reminders for Kneadful members.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Reminders: the ONE dispatch entry (it reads next_run_at; no per-member tasks) and the
-    # sweep that re-queues rows a crashed worker left unsent. Expiry drops a stale cycle.
-    "reminders-dispatch": {
-        "task": "accounts.tasks.reminders_dispatch",
-        "schedule": 60.0,
-        "options": {"expires": 55},
-    },
-    "reminders-sweep": {
-        "task": "accounts.tasks.reminders_sweep",
-        "schedule": 300.0,
-        "options": {"expires": 240},
-    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
