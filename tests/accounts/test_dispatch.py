@@ -218,3 +218,14 @@ def test_two_cycles_racing_record_each_occurrence_once(postgres_required, monkey
     assert sum(s.schedules for s in summaries) == 60
     assert ReminderOccurrence.objects.count() == 60
     assert sorted(queued) == sorted(ReminderOccurrence.objects.values_list("id", flat=True))
+
+
+def test_beat_has_exactly_one_dispatch_entry_every_minute_and_the_sweep(settings):
+    entries = settings.CELERY_BEAT_SCHEDULE.values()
+    dispatch = [e for e in entries if e["task"] == "accounts.tasks.reminders_dispatch"]
+    sweep = [e for e in entries if e["task"] == "accounts.tasks.reminders_sweep"]
+    assert len(dispatch) == 1 and dispatch[0]["schedule"] == 60.0
+    assert len(sweep) == 1 and sweep[0]["schedule"] <= 300
+    from accounts import tasks
+
+    assert tasks.reminders_send.acks_late and tasks.reminders_send.reject_on_worker_lost
