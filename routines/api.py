@@ -12,16 +12,20 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from routines.authentication import (
+    DocumentedAsTokenAuth,
+    FastTokenAuthentication,
+    StatsTokenAuthentication,
+)
 from routines.filters import SeriesFilter
-from routines.models import BodyPart, MemberStatsSnapshot, RestDay, SessionLog
+from routines.models import BodyPart, RestDay, SessionLog
 from routines.selectors import (
     favourite_series_ids,
     member_has_acknowledged,
@@ -150,13 +154,14 @@ class SafetyAcknowledgementView(APIView):
 # --- The member's session logs -----------------------------------------------------------------
 
 
-class SessionLogList(generics.ListCreateAPIView):
+class SessionLogList(DocumentedAsTokenAuth, generics.ListCreateAPIView):
     """Your sessions, newest first. POST logs one; a repeated ``client_id`` answers 200
     with the log already stored (201 the first time)."""
 
     serializer_class = SessionLogSerializer
     pagination_class = Pagination
     filter_backends: list = []
+    authentication_classes = [SessionAuthentication, FastTokenAuthentication]
 
     def get_queryset(self) -> QuerySet[SessionLog]:
         return session_logs_for(user=self.request.user)
@@ -208,41 +213,10 @@ class SessionLogDetail(generics.RetrieveUpdateDestroyAPIView):
 # --- Progress, rest and plan ---------------------------------------------------------------------
 
 
-class StatsTokenAuthentication(TokenAuthentication):
-    """Token auth that reads the member's stats snapshot in the same query.
-
-    me/stats is the API's most frequent read; joining the snapshot (without its
-    calendar) to the token lookup makes a cached answer one query instead of two.
-    """
-
-    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        token = (
-            Token.objects.select_related("user", "user__stats_snapshot")
-            .defer("user__stats_snapshot__calendar")
-            .filter(key=key)
-            .first()
-        )
-        if token is None:
-            raise AuthenticationFailed("Invalid token.")
-        if not token.user.is_active:
-            raise AuthenticationFailed("User inactive or deleted.")
-        try:
-            token.stats_snapshot = token.user.stats_snapshot
-        except MemberStatsSnapshot.DoesNotExist:
-            token.stats_snapshot = None
-        return token.user, token
-
-
-class MemberStatsView(APIView):
+class MemberStatsView(DocumentedAsTokenAuth, APIView):
     """Your progress: streaks, this week and month, per body part, the last 12 weeks."""
 
     authentication_classes = [SessionAuthentication, StatsTokenAuthentication]
-
-    def get_authenticators(self) -> list:
-        if getattr(self, "swagger_fake_view", False):
-            # The schema documents the usual token scheme: it is the same header.
-            return [SessionAuthentication(), TokenAuthentication()]
-        return super().get_authenticators()
 
     @extend_schema(
         parameters=[

@@ -475,3 +475,26 @@ def test_library_edits_reach_logging_at_once(member_api, user):
     assert (
         member_api.post(SESSIONS, {**_payload(routine), "routine": routine_id}).status_code == 400
     )
+
+
+def test_fast_token_authentication_checks_token_and_member(api_client, user, other_user):
+    """POST sessions/ and me/stats read tokens with their own query: same rules as DRF's."""
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=user).key
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    body = api_client.post(SESSIONS, _payload(RoutineFactory()), format="json").json()
+    assert SessionLog.objects.get(pk=body["id"]).user == user
+    assert api_client.get("/api/v1/me/stats/").json()["sessions_total"] == 1
+    other = Token.objects.create(user=other_user).key
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {other}")
+    assert api_client.get("/api/v1/me/stats/").json()["sessions_total"] == 0
+    assert api_client.get(SESSIONS).json()["count"] == 0
+    for header in ["Token nope", "Token", "Token a b", "Bearer " + token]:
+        api_client.credentials(HTTP_AUTHORIZATION=header)
+        assert api_client.get("/api/v1/me/stats/").status_code in {401, 403}, header
+        assert api_client.post(SESSIONS, {}, format="json").status_code in {401, 403}, header
+    user.is_active = False
+    user.save()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api_client.get("/api/v1/me/stats/").status_code in {401, 403}
