@@ -364,3 +364,12 @@ def test_confirm_page_for_a_bad_key_is_friendly(client):
     response = client.get(reverse("account_confirm_email", args=["not-a-key"]))
     assert response.status_code in (200, 404)
     assert 'class="skip-link"' in response.content.decode()
+
+
+def test_profile_page_links_reminders_and_email_preferences(member_client):
+    from django.urls import reverse
+
+    response = member_client.get(reverse("accounts:profile"))
+    assert response.status_code == 200
+    assert reverse("accounts:reminders") in response.content.decode()
+    assert reverse("accounts:email_preferences") in response.content.decode()
