@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 import uuid
 import zoneinfo
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db import connection as db_connection
 from django.db.models import F
 from django.utils import timezone as tz
 from rest_framework.authtoken.models import Token
@@ -191,6 +193,8 @@ REMINDER_ACTION_SALTS = {
     ReminderOccurrence.Action.REST: "accounts.reminders.action.rest",
 }
 _UNSET: Any = object()
+# Context keys of a reminder that belong to one member (the rest is shared by a group).
+REMINDER_PERSONAL_KEYS = frozenset({"user", "occurrence", "done_url", "rest_url"})
 
 
 def _fire_instant(day: dt.date, local_time: dt.time, zone: zoneinfo.ZoneInfo) -> dt.datetime:
@@ -581,26 +585,57 @@ def reminder_action_token(*, occurrence_id: int, action: str) -> str:
     return signing.dumps(occurrence_id, salt=REMINDER_ACTION_SALTS[action])
 
 
+@functools.lru_cache(maxsize=16)
+def _reminder_url_patterns(root_urlconf: str, urlconf: str | None) -> dict[str, str]:
+    """``reverse()`` once per URL conf: a chunk of reminders then only formats strings."""
+    from django.urls import reverse
+
+    patterns = {
+        action: reverse(
+            "accounts:reminder_action",
+            kwargs={"action": action, "token": "TOKEN"},
+            urlconf=urlconf,
+        ).replace("TOKEN", "{token}")
+        for action in REMINDER_ACTION_SALTS
+    }
+    patterns["schedules"] = reverse("accounts:reminders", urlconf=urlconf)
+    return patterns
+
+
+def _reminder_url(key: str, **params: str) -> str:
+    from django.urls import get_urlconf
+
+    pattern = _reminder_url_patterns(settings.ROOT_URLCONF, get_urlconf())[key]
+    return settings.SITE_URL + pattern.format(**params)
+
+
 def reminder_action_url(*, occurrence_id: int, action: str) -> str:
-    from django.urls import reverse
-
     token = reminder_action_token(occurrence_id=occurrence_id, action=action)
-    path = reverse("accounts:reminder_action", kwargs={"action": action, "token": token})
-    return settings.SITE_URL + path
+    return _reminder_url(action, token=token)
 
 
-def reminder_email_context(*, occurrence: ReminderOccurrence) -> dict[str, Any]:
-    from django.urls import reverse
-
+def reminder_email_context(
+    *, occurrence: ReminderOccurrence, memo: dict[Any, Any] | None = None
+) -> dict[str, Any]:
+    """The reminder template's context. ``memo`` (one dict per chunk) keeps what every
+    message of a chunk shares (routine links, zones) from being computed per message."""
+    memo = {} if memo is None else memo
     routine = occurrence.routine
-    zone = zoneinfo.ZoneInfo(occurrence.schedule.timezone)
+    zone_name = occurrence.schedule.timezone
+    zone = memo.get(("zone", zone_name))
+    if zone is None:
+        zone = memo[("zone", zone_name)] = zoneinfo.ZoneInfo(zone_name)
+    routine_url = ""
+    if routine is not None:
+        routine_url = memo.get(("routine_url", routine.pk))
+        if routine_url is None:
+            routine_url = settings.SITE_URL + routine.series.get_absolute_url()
+            memo[("routine_url", routine.pk)] = routine_url
     return {
         "user": occurrence.user,
         "occurrence": occurrence,
         "routine": routine,
-        "routine_url": (
-            settings.SITE_URL + routine.series.get_absolute_url() if routine is not None else ""
-        ),
+        "routine_url": routine_url,
         "local_date": occurrence.local_date,
         "local_time": occurrence.due_at.astimezone(zone),
         "done_url": reminder_action_url(
@@ -609,8 +644,37 @@ def reminder_email_context(*, occurrence: ReminderOccurrence) -> dict[str, Any]:
         "rest_url": reminder_action_url(
             occurrence_id=occurrence.id, action=ReminderOccurrence.Action.REST
         ),
-        "schedules_url": settings.SITE_URL + reverse("accounts:reminders"),
+        "schedules_url": _reminder_url("schedules"),
     }
+
+
+def _occurrence_mark_sent(*, occurrence_id: int, claim: dt.datetime) -> None:
+    """``_occurrence_mark([id], SENT, claim=...)`` in plain SQL.
+
+    Runs right after each server 250 (the at-most-once window is this one round trip), so
+    it is on the hot path: plain SQL skips building an ORM query per message.
+    """
+    meta = ReminderOccurrence._meta
+    column = {
+        name: db_connection.ops.quote_name(meta.get_field(name).column)
+        for name in ("id", "status", "sent_at", "updated_at", "last_error", "claimed_at")
+    }
+    now = tz.now()
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {db_connection.ops.quote_name(meta.db_table)} SET {column['status']} = %s, "  # noqa: S608
+            f"{column['sent_at']} = %s, {column['updated_at']} = %s, {column['last_error']} = '' "
+            f"WHERE {column['id']} = %s AND {column['status']} = %s "
+            f"AND {column['claimed_at']} = %s",
+            [
+                ReminderOccurrence.Status.SENT.value,
+                now,
+                now,
+                occurrence_id,
+                ReminderOccurrence.Status.SENDING.value,
+                claim,
+            ],
+        )
 
 
 def reminder_occurrences_send(
@@ -649,6 +713,8 @@ def reminder_occurrences_send(
     )
     skipped: dict[str, list[int]] = {}
     outgoing: list[tuple[ReminderOccurrence, Any]] = []
+    memo: dict[Any, Any] = {}
+    renderers: dict[tuple[Any, ...], Any] = {}
     for occ in occurrences:
         if now - occ.due_at > REMINDER_LATE_LIMIT:
             reason = ReminderOccurrence.Status.SKIPPED_LATE
@@ -661,11 +727,23 @@ def reminder_occurrences_send(
         else:
             if occ.routine_id is None:
                 occ.routine = _default_routine()
-            message = emails.email_message_build(
+            context = reminder_email_context(occurrence=occ, memo=memo)
+            # Members who share the routine, day and local time share one rendering of
+            # the templates; only their names and signed links differ.
+            group = (context["routine"] and context["routine"].pk, occ.local_date, occ.due_at)
+            group += (occ.schedule.timezone,)
+            renderer = renderers.get(group)
+            if renderer is None:
+                shared = {k: v for k, v in context.items() if k not in REMINDER_PERSONAL_KEYS}
+                renderer = renderers[group] = emails.EmailBatchRenderer(
+                    template="reminder",
+                    category=emails.Category.REMINDERS,
+                    context=shared,
+                    personal_keys=("done_url", "rest_url"),
+                )
+            message = renderer.build(
                 user=occ.user,
-                template="reminder",
-                context=reminder_email_context(occurrence=occ),
-                category=emails.Category.REMINDERS,
+                context={"done_url": context["done_url"], "rest_url": context["rest_url"]},
             )
             # Names the ledger row: support can trace a message, receivers can deduplicate.
             message.extra_headers["X-Kneadful-Reminder"] = str(occ.id)
@@ -691,13 +769,7 @@ def reminder_occurrences_send(
                 continue
             outcome = emails.email_send_batch([(occ.user, message)], connection=connection)[0]
             if outcome.status == "sent":
-                _occurrence_mark(
-                    [occ.id],
-                    ReminderOccurrence.Status.SENT,
-                    claim=claim,
-                    sent_at=tz.now(),
-                    last_error="",
-                )
+                _occurrence_mark_sent(occurrence_id=occ.id, claim=claim)
                 summary.sent.append(occ.id)
             elif outcome.status == "skipped":
                 _occurrence_mark(

@@ -274,3 +274,42 @@ def test_a_slow_sender_renews_its_claim_and_skips_rows_the_sweep_gave_away(
         "sending",
         "sending",
     ]
+
+
+def test_chunk_rendering_gives_each_member_the_per_message_email(
+    due_schedule, django_capture_on_commit_callbacks, caplog
+):
+    """Reminders rendered once per shared context carry exactly what rendering each one
+    alone gives: names (escaped in HTML), signed links, subject and headers."""
+    from accounts.services import _default_routine, reminder_email_context
+    from wellness import emails
+
+    routine = RoutineFactory(title="Hand <reset> & rest")
+    names = ['<script>alert("x")</script>', "Zoë  O'Brien", ""]
+    for name in names:
+        due_schedule(user=UserFactory(timezone="Europe/London", display_name=name), routine=routine)
+    due_schedule(user=UserFactory(timezone="Europe/London", display_name="No routine"))
+    with time_machine.travel(DUE + dt.timedelta(seconds=20), tick=False):
+        dispatch(django_capture_on_commit_callbacks)
+        assert len(mail.outbox) == 4
+        for message in mail.outbox:
+            occurrence = ReminderOccurrence.objects.select_related("user", "schedule").get(
+                pk=int(message.extra_headers["X-Kneadful-Reminder"])
+            )
+            if occurrence.routine_id is None:
+                # The schedule names none: the sender suggests the library's first.
+                occurrence.routine = _default_routine()
+            alone = emails.email_message_build(
+                user=occurrence.user,
+                template="reminder",
+                context=reminder_email_context(occurrence=occurrence),
+                category=emails.Category.REMINDERS,
+            )
+            assert message.subject == alone.subject
+            assert message.body == alone.body
+            assert message.alternatives == alone.alternatives
+            headers = {**alone.extra_headers, "X-Kneadful-Reminder": str(occurrence.pk)}
+            assert message.extra_headers == headers
+    html = next(m for m in mail.outbox if "script" in m.body).alternatives[0][0]
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "cannot substitute" not in caplog.text  # the shared rendering was used
