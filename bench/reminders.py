@@ -8,7 +8,8 @@ process on 127.0.0.1, migrates, seeds N verified members with one schedule each,
 the current minute (COPY), then measures in the same run:
 
 1. the raw SMTP ceiling: Python's smtplib sending one pre-built reminder (bytes) over ONE
-   connection to the same sink, as fast as it can;
+   connection to the same sink, as fast as it can (three times before the product path and
+   once after it; the ratio uses the best of the four);
 2. the product path: ``celery beat`` (its own process) fires ``reminders_dispatch``; real
    Celery workers (separate processes) run the dispatch cycle and the send tasks, which
    render every message and send it over one SMTP connection per chunk.
@@ -336,8 +337,14 @@ def main() -> int:
         log("dispatch query plan:\n" + plan)
 
         raw = sample_message()
-        ceiling = smtp_ceiling(sink_port, raw, count=args.ceiling_messages)
-        log(f"SMTP ceiling: {ceiling:,.0f} msg/s (smtplib, {len(raw):,} byte message, 1 conn)")
+        # The ceiling moves 30-70 % between measurements on a shared machine: take the best
+        # of three now and one after the product path, so the ratio is never flattered.
+        ceilings = [smtp_ceiling(sink_port, raw, count=args.ceiling_messages) for _ in range(3)]
+        log(
+            "SMTP ceiling: "
+            + ", ".join(f"{value:,.0f}" for value in ceilings)
+            + f" msg/s (smtplib, {len(raw):,} byte message, 1 conn)"
+        )
         control.send("reset")
         control.recv()
         sink_cpu_before = sink_cpu = tree_cpu(sink.pid)
@@ -384,6 +391,10 @@ def main() -> int:
         time.sleep(2)  # anything sent twice would arrive now
         control.send("report")
         report = control.recv()
+        for worker in workers:  # quiet the machine for the last ceiling measurement
+            worker.stop()
+        ceilings.append(smtp_ceiling(sink_port, raw, count=args.ceiling_messages))
+        ceiling = max(ceilings)
 
         from django.db.models import Count, Max, Min
 
@@ -421,8 +432,15 @@ def main() -> int:
             f"- CPU per message: workers {worker_cpu / delivered * 1000:.1f} ms, sink "
             f"{(sink_cpu - sink_cpu_before) / delivered * 1000:.1f} ms"
         )
-        print(f"- raw SMTP ceiling (smtplib, pre-built bytes, one connection): {ceiling:,.0f}/s")
-        print(f"- ratio: {ratio:.2f} (target >= {TARGET_RATIO})")
+        print(
+            f"- raw SMTP ceiling (smtplib, pre-built bytes, one connection): {ceiling:,.0f}/s "
+            f"(best of {len(ceilings)}: {', '.join(f'{value:,.0f}' for value in ceilings)}; "
+            "the last one after the product path)"
+        )
+        print(
+            f"- ratio: {ratio:.2f} (target >= {TARGET_RATIO}); against the lowest ceiling "
+            f"{rate / min(ceilings):.2f}"
+        )
         for name, value in mb.items():
             print(f"- peak RSS {name}: {value:.0f} MB")
         print(
