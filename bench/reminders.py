@@ -1,7 +1,7 @@
 """Reminders benchmark: N schedules due in the same minute, all delivered to an SMTP sink.
 
-    .venv/bin/python bench/reminders.py [--schedules 100000] [--workers 2] [--concurrency 1]
-                                        [--pool prefork] [--timeout 900]
+    .venv/bin/python bench/reminders.py [--schedules 100000] [--workers 2] [--concurrency 2]
+                                        [--pool threads] [--timeout 900]
 
 Starts a throwaway PostgreSQL and Redis (tests/servers.py) and an aiosmtpd sink in its own
 process on 127.0.0.1, migrates, seeds N verified members with one schedule each, all due in
@@ -284,7 +284,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--schedules", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2, help="worker processes (separate)")
-    parser.add_argument("--concurrency", type=int, default=1, help="pool size per worker")
+    parser.add_argument("--concurrency", type=int, default=2, help="pool size per worker")
     parser.add_argument("--pool", default="threads", choices=["prefork", "solo", "threads"])
     parser.add_argument("--ceiling-messages", type=int, default=5000)
     parser.add_argument("--timeout", type=int, default=900, help="abort after this many seconds")
