@@ -243,7 +243,7 @@ def test_a_slow_sender_renews_its_claim_and_skips_rows_the_sweep_gave_away(
 ):
     """If a row is swept and re-claimed by another sender while this one is still busy,
     this one does not send it too."""
-    import accounts.services as services
+    import accounts.services.reminders as services
     from wellness import emails
 
     users = UserFactory.create_batch(3)
@@ -281,7 +281,7 @@ def test_chunk_rendering_gives_each_member_the_per_message_email(
 ):
     """Reminders rendered once per shared context carry exactly what rendering each one
     alone gives: names (escaped in HTML), signed links, subject and headers."""
-    from accounts.services import _default_routine, reminder_email_context
+    from accounts.services.reminders import _default_routine, reminder_email_context
     from wellness import emails
 
     routine = RoutineFactory(title="Hand <reset> & rest")

@@ -1,0 +1,69 @@
+"""Writes about members: profile, deletion, API tokens, demo accounts."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from accounts.models import (
+    User,
+)
+from accounts.services.reminders import reminder_schedules_follow_timezone
+
+
+@transaction.atomic
+def user_profile_update(
+    *, user: User, display_name: str | None = None, timezone: str | None = None
+) -> User:
+    """Change profile fields; everything computed in the member's zone follows a timezone change."""
+    fields: list[str] = []
+    if display_name is not None:
+        user.display_name = display_name
+        fields.append("display_name")
+    old_timezone = None
+    if timezone is not None:
+        # Read the stored zone: a ModelForm may already have set the new one on ``user``.
+        old_timezone = User.objects.filter(pk=user.pk).values_list("timezone", flat=True).first()
+        user.timezone = timezone
+        fields.append("timezone")
+    user.full_clean(exclude=["password", "email"])
+    user.save(update_fields=fields)
+    if old_timezone is not None and old_timezone != user.timezone:
+        reminder_schedules_follow_timezone(
+            user=user, old_timezone=old_timezone, new_timezone=user.timezone
+        )
+    return user
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete the member and everything that is theirs (cascades through foreign keys)."""
+    user.delete()
+
+
+def user_api_token(*, user: User) -> str:
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key
+
+
+@transaction.atomic
+def demo_accounts_ensure(*, password: str) -> list[User]:
+    """A verified demo member and a staff editor, for ``make run``."""
+    from allauth.account.models import EmailAddress
+
+    accounts = []
+    for email, name, staff in [
+        ("member@kneadful.local", "Demo Member", False),
+        ("editor@kneadful.local", "Demo Editor", True),
+    ]:
+        user, _ = User.objects.get_or_create(email=email)
+        user.display_name = name
+        user.is_staff = staff
+        user.timezone = user.timezone or "UTC"
+        user.set_password(password)
+        user.save()
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        accounts.append(user)
+    return accounts
