@@ -7,7 +7,7 @@ PORT ?= 8000
 # Extra pytest arguments, e.g. make test PYTEST_ARGS="-m 'not e2e' -x"
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev system-deps lint format bench-api bench-reminders clean
+.PHONY: run test install install-dev system-deps lint format bench-api bench-reminders bench-members clean
 
 run: install ## Start web + Celery worker + beat on the embedded default (SQLite, filesystem broker).
 	$(PY) manage.py migrate --noinput
@@ -54,3 +54,6 @@ format:
 
 clean:
 	rm -rf var/broker var/mail var/celerybeat-schedule*
+
+bench-members: install-dev ## Members benchmark: library, dashboard, me/stats, POST sessions vs a bare ceiling (docs/benchmarks.md).
+	$(PY) bench/members.py

@@ -2,17 +2,54 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_POST
 
 from routines import charts
 from routines.forms import PracticePlanForm, apply_errors
-from routines.selectors import member_local_today, member_stats, practice_plan_for
+from routines.selectors import (
+    MemberStats,
+    member_local_today,
+    member_stats,
+    practice_plan_for,
+)
 from routines.services import RestLimitReached, practice_plan_update, rest_day_mark
+
+
+class _Charts:
+    """The charts' geometry, built only when the template asks for it.
+
+    The template caches the rendered charts per ``stats.key`` (which changes on every
+    write, each new local day and a zone change), so a cache hit skips all of this.
+    """
+
+    def __init__(self, stats: MemberStats) -> None:
+        self.stats = stats
+
+    @cached_property
+    def weekly(self) -> dict[str, Any]:
+        return charts.weekly_bars(self.stats.weekly_minutes)
+
+    @cached_property
+    def heatmap(self) -> dict[str, Any]:
+        return charts.heatmap(self.stats.heatmap)
+
+    @cached_property
+    def months(self) -> list[dict[str, Any]]:
+        return charts.months_summary(self.stats.heatmap)
+
+    @cached_property
+    def by_body_part(self) -> list[dict[str, Any]]:
+        parts = self.stats.by_body_part
+        max_part = max([p["minutes"] for p in parts] + [1])
+        return [{**p, "percent": round(100 * p["minutes"] / max_part)} for p in parts]
 
 
 def _dashboard(request: HttpRequest, plan_form: PracticePlanForm | None = None) -> HttpResponse:
@@ -25,18 +62,12 @@ def _dashboard(request: HttpRequest, plan_form: PracticePlanForm | None = None) 
                 "rest_days_per_week": practice_plan.rest_days_per_week,
             }
         )
-    max_part = max([p["minutes"] for p in stats.by_body_part] + [1])
     return render(
         request,
         "routines/dashboard.html",
         {
             "stats": stats,
-            "weekly": charts.weekly_bars(stats.weekly_minutes),
-            "heatmap": charts.heatmap(stats.heatmap),
-            "months": charts.months_summary(stats.heatmap),
-            "by_body_part": [
-                {**p, "percent": round(100 * p["minutes"] / max_part)} for p in stats.by_body_part
-            ],
+            "charts": _Charts(stats),
             "plan_form": plan_form,
             "plan": practice_plan,
         },

@@ -557,3 +557,38 @@ def test_member_pages_use_a_constant_number_of_queries(client, url_name):
             assert client.get(reverse(url_name)).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_dashboard_charts_are_cached_per_stats_key_and_refreshed_by_a_write(
+    member_client, user, monkeypatch
+):
+    routine = RoutineFactory()
+    start = timezone.now() - dt.timedelta(hours=3)
+
+    def log(minutes: int) -> None:
+        nonlocal start
+        session_log_create(
+            user=user,
+            routine=routine,
+            started_at=start,
+            ended_at=start + dt.timedelta(minutes=minutes),
+        )
+        start += dt.timedelta(minutes=minutes + 1)
+
+    from routines import charts
+
+    calls = []
+    real_heatmap = charts.heatmap
+    monkeypatch.setattr(charts, "heatmap", lambda days: calls.append(1) or real_heatmap(days))
+    log(12)
+    url = reverse("routines:dashboard")
+    assert "12 minutes in 12 weeks" in _content(member_client.get(url))
+    assert "12 minutes in 12 weeks" in _content(member_client.get(url))
+    assert len(calls) == 1  # the second view reused the rendered charts
+    log(5)
+    page = _content(member_client.get(url))
+    assert "17 minutes in 12 weeks" in page and len(calls) == 2
+    # Another member never sees these charts.
+    other = UserFactory()
+    member_client.force_login(other)
+    assert "minutes in 12 weeks" not in _content(member_client.get(url))
