@@ -545,6 +545,16 @@ def member_stats(*, user: User, today: dt.date | None = None) -> MemberStats:
     return MemberStats.from_json(figures, calendar or {"start": None}, key)
 
 
+def member_stats_figures(*, user: User, today: dt.date | None = None) -> MemberStats:
+    """``member_stats`` without the 12-month calendar (``heatmap`` and ``rest_days`` empty).
+
+    For pages that render the calendar only when their cache (keyed by ``key``) misses:
+    the snapshot's calendar column is not even read.
+    """
+    figures, _, key = _member_stats_stored(user=user, today=today, with_calendar=False)
+    return MemberStats.from_json(figures, {"start": None}, key)
+
+
 # --- The member's export (registered in RoutinesConfig.ready) -----------------------------
 
 

@@ -18,6 +18,7 @@ from routines.selectors import (
     MemberStats,
     member_local_today,
     member_stats,
+    member_stats_figures,
     practice_plan_for,
 )
 from routines.services import RestLimitReached, practice_plan_update, rest_day_mark
@@ -30,8 +31,14 @@ class _Charts:
     write, each new local day and a zone change), so a cache hit skips all of this.
     """
 
-    def __init__(self, stats: MemberStats) -> None:
+    def __init__(self, stats: MemberStats, user: Any) -> None:
         self.stats = stats
+        self.user = user
+
+    @cached_property
+    def calendar(self) -> list[dict[str, Any]]:
+        """The 12-month calendar, read only now (the page's figures come without it)."""
+        return member_stats(user=self.user, today=self.stats.today).heatmap
 
     @cached_property
     def weekly(self) -> dict[str, Any]:
@@ -39,11 +46,11 @@ class _Charts:
 
     @cached_property
     def heatmap(self) -> dict[str, Any]:
-        return charts.heatmap(self.stats.heatmap)
+        return charts.heatmap(self.calendar)
 
     @cached_property
     def months(self) -> list[dict[str, Any]]:
-        return charts.months_summary(self.stats.heatmap)
+        return charts.months_summary(self.calendar)
 
     @cached_property
     def by_body_part(self) -> list[dict[str, Any]]:
@@ -53,7 +60,7 @@ class _Charts:
 
 
 def _dashboard(request: HttpRequest, plan_form: PracticePlanForm | None = None) -> HttpResponse:
-    stats = member_stats(user=request.user)
+    stats = member_stats_figures(user=request.user)
     practice_plan = practice_plan_for(user=request.user)
     if plan_form is None:
         plan_form = PracticePlanForm(
@@ -67,7 +74,7 @@ def _dashboard(request: HttpRequest, plan_form: PracticePlanForm | None = None) 
         "routines/dashboard.html",
         {
             "stats": stats,
-            "charts": _Charts(stats),
+            "charts": _Charts(stats, request.user),
             "plan_form": plan_form,
             "plan": practice_plan,
         },
