@@ -225,7 +225,8 @@ def practice_plan_for(*, user: User) -> PracticePlan:
 # --- Progress -------------------------------------------------------------------------------
 
 STATS_WEEKS = 12
-STATS_VERSION = 2  # bump when MemberStats changes shape: cached snapshots are recomputed
+STATS_NOT_IN_API = frozenset({"version", "rest_days_per_week"})  # the API has practice-plan/
+STATS_VERSION = 3  # bump when MemberStats changes shape: cached snapshots are recomputed
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,7 @@ class MemberStats:
     practised_today: bool = False
     rested_today: bool = False
     rest_weekdays: list[int] = field(default_factory=list)
+    rest_days_per_week: int = 1  # the plan's, so the dashboard needs no plan query
     key: str = ""
 
     def figures_json(self) -> dict[str, Any]:
@@ -276,6 +278,7 @@ class MemberStats:
             "practised_today": self.practised_today,
             "rested_today": self.rested_today,
             "rest_weekdays": self.rest_weekdays,
+            "rest_days_per_week": self.rest_days_per_week,
         }
 
     def calendar_json(self) -> dict[str, Any]:
@@ -470,6 +473,7 @@ def _compute_member_stats(*, user: User, today: dt.date) -> MemberStats:
         practised_today=today in per_day,
         rested_today=today in marked_rest,
         rest_weekdays=sorted(rest_weekdays),
+        rest_days_per_week=(plan or PracticePlan(user=user)).rest_days_per_week,
     )
 
 
@@ -531,7 +535,7 @@ def member_stats_json(
     figures, calendar, _ = _member_stats_stored(
         user=user, today=today, with_calendar=heatmap, snapshot=snapshot
     )
-    data = {k: v for k, v in figures.items() if k != "version"}
+    data = {k: v for k, v in figures.items() if k not in STATS_NOT_IN_API}
     if heatmap and calendar is not None:
         stats = MemberStats.from_json(figures, calendar, "")
         data["heatmap"] = [{**d, "date": d["date"].isoformat()} for d in stats.heatmap]

@@ -19,7 +19,6 @@ from routines.selectors import (
     member_local_today,
     member_stats,
     member_stats_figures,
-    practice_plan_for,
 )
 from routines.services import RestLimitReached, practice_plan_update, rest_day_mark
 
@@ -61,14 +60,13 @@ class _Charts:
 
 def _dashboard(request: HttpRequest, plan_form: PracticePlanForm | None = None) -> HttpResponse:
     stats = member_stats_figures(user=request.user)
-    practice_plan = practice_plan_for(user=request.user)
+    # The plan comes with the figures (any plan change drops the cached figures).
+    practice_plan = {
+        "rest_weekdays": stats.rest_weekdays,
+        "rest_days_per_week": stats.rest_days_per_week,
+    }
     if plan_form is None:
-        plan_form = PracticePlanForm(
-            initial={
-                "rest_weekdays": practice_plan.rest_weekdays,
-                "rest_days_per_week": practice_plan.rest_days_per_week,
-            }
-        )
+        plan_form = PracticePlanForm(initial=practice_plan)
     return render(
         request,
         "routines/dashboard.html",

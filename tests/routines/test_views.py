@@ -592,3 +592,18 @@ def test_dashboard_charts_are_cached_per_stats_key_and_refreshed_by_a_write(
     other = UserFactory()
     member_client.force_login(other)
     assert "minutes in 12 weeks" not in _content(member_client.get(url))
+
+
+def test_dashboard_plan_form_shows_the_saved_plan_after_a_change(member_client, user):
+    url = reverse("routines:dashboard")
+    page = _content(member_client.get(url))
+    assert re.search(r'<input[^>]*name="rest_days_per_week"[^>]*value="1"', page)
+    assert not re.search(r'<input[^>]*value="5"[^>]*checked', page)
+    member_client.post(
+        reverse("routines:practice_plan"), {"rest_weekdays": ["5", "6"], "rest_days_per_week": "3"}
+    )
+    page = _content(member_client.get(url))
+    assert re.search(r'<input[^>]*name="rest_days_per_week"[^>]*value="3"', page)
+    assert re.search(r'<input[^>]*value="5"[^>]*checked', page)
+    assert re.search(r'<input[^>]*value="6"[^>]*checked', page)
+    assert "(3 a week, besides your planned rest days)" in page
