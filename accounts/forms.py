@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest
+from django.utils.dates import WEEKDAYS
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import User
@@ -123,23 +124,12 @@ class EmailPreferencesForm(forms.Form):
     )
 
 
-WEEKDAY_CHOICES = [
-    (0, "Monday"),
-    (1, "Tuesday"),
-    (2, "Wednesday"),
-    (3, "Thursday"),
-    (4, "Friday"),
-    (5, "Saturday"),
-    (6, "Sunday"),
-]
-
-
 class ReminderScheduleForm(forms.Form):
     """Add or edit a reminder schedule; the service validates again and computes next run."""
 
     weekdays = forms.TypedMultipleChoiceField(
         label="Days",
-        choices=WEEKDAY_CHOICES,
+        choices=list(WEEKDAYS.items()),
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one day."},

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.http import urlencode
 
 from accounts.models import User
@@ -18,15 +19,6 @@ MINUTE_CHOICES = [("", "Any length"), ("5", "5 minutes or less"), ("10", "10 min
 MINUTE_CHOICES += [("15", "15 minutes or less"), ("20", "20 minutes or less")]
 MINUTE_CHOICES += [("30", "30 minutes or less")]
 
-WEEKDAYS = [
-    (0, "Monday"),
-    (1, "Tuesday"),
-    (2, "Wednesday"),
-    (3, "Thursday"),
-    (4, "Friday"),
-    (5, "Saturday"),
-    (6, "Sunday"),
-]
 
 TENSION_HELP = "0 = no tension at all, 10 = the most you can imagine."
 
@@ -255,7 +247,7 @@ class SessionLogForm(_TensionFields):
 class PracticePlanForm(forms.Form):
     rest_weekdays = forms.TypedMultipleChoiceField(
         label="Planned rest days",
-        choices=WEEKDAYS,
+        choices=list(WEEKDAYS.items()),
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
