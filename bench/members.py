@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import json
 import os
 import random
 import re
@@ -34,7 +35,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import free_port, start_postgres, wait_for_port  # noqa: E402
+from tests.servers import free_port, start_postgres, start_redis, wait_for_port  # noqa: E402
 
 LUA = ROOT / "bench" / "lua"
 ZONES = ["UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo", "Australia/Sydney"]
@@ -145,7 +146,7 @@ def seed(*, members: int, logs_per_member: int) -> dict[str, object]:
     for user in chosen:
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "accounts.backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         cookies.append(session.session_key)
@@ -182,22 +183,22 @@ def parse_wrk(output: str) -> dict[str, float]:
 
 
 class CpuMeter:
-    """CPU seconds used by gunicorn (master and workers) and PostgreSQL (all backends).
+    """CPU seconds used by gunicorn (master and workers), PostgreSQL (all backends) and Redis.
 
     Throughput on a machine shared with other programs swings with their load; the CPU
     the server side spends per request does not, so its ratio to the ceiling's is a
     steadier view of the same question.
     """
 
-    def __init__(self, gunicorn_pid: int, postgres_port: int) -> None:
+    def __init__(self, gunicorn_pid: int, *service_ports: int) -> None:
         import psutil
 
         self.psutil = psutil
         self.roots = [psutil.Process(gunicorn_pid)]
         for conn in psutil.net_connections(kind="tcp"):
-            if conn.status == "LISTEN" and conn.laddr.port == postgres_port and conn.pid:
-                self.roots.append(psutil.Process(conn.pid))
-                break
+            if conn.status == "LISTEN" and conn.laddr.port in service_ports and conn.pid:
+                if all(root.pid != conn.pid for root in self.roots):
+                    self.roots.append(psutil.Process(conn.pid))
 
     def seconds(self) -> float:
         total = 0.0
@@ -259,6 +260,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="kneadful-bench-members-"))
     database_url, stop_postgres = start_postgres()
+    redis_url, stop_redis = start_redis()
     gunicorn: subprocess.Popen | None = None
     try:
         port = free_port()
@@ -275,10 +277,10 @@ def main() -> int:
             "LOG_LEVEL": "WARNING",
             "CONN_MAX_AGE": "600",
             "BENCH_CONN_HEALTH_CHECKS": "false" if args.no_health_checks else "true",
+            # As in production: Redis for the cache, the sessions' cache and the broker.
+            "REDIS_URL": redis_url,
         }
-        env.pop("REDIS_URL", None)
         os.environ.update(env)
-        os.environ.pop("REDIS_URL", None)
         import django
 
         django.setup()
@@ -296,7 +298,13 @@ def main() -> int:
         tokens_file = work / "tokens.txt"
         tokens_file.write_text("".join(f"Authorization: Token {t}\n" for t in seeded["tokens"]))
         cookies_file = work / "cookies.txt"
-        cookies_file.write_text("".join(f"Cookie: sessionid={c}\n" for c in seeded["cookies"]))
+        # As a returning browser sends them: the session and the CSRF cookie it was given.
+        cookies_file.write_text(
+            "".join(
+                f"Cookie: sessionid={c}; csrftoken={secrets.token_hex(16)}\n"
+                for c in seeded["cookies"]
+            )
+        )
 
         gunicorn = subprocess.Popen(
             [
@@ -344,6 +352,7 @@ def main() -> int:
         )
 
         if args.serve:
+            (work / "env.json").write_text(json.dumps(env))
             log(
                 f"serving {base} for {args.serve}s; token {seeded['tokens'][0]}, "
                 f"session {seeded['cookies'][0]}, credentials in {work}"
@@ -360,7 +369,11 @@ def main() -> int:
             ("POST /api/v1/sessions/", "/api/v1/sessions/", "members_post_session.lua", post_env),
         ]  # fmt: skip
 
-        meter = CpuMeter(gunicorn.pid, int(database_url.rsplit(":", 1)[1].split("/")[0]))
+        meter = CpuMeter(
+            gunicorn.pid,
+            int(database_url.rsplit(":", 1)[1].split("/")[0]),
+            int(redis_url.rsplit(":", 1)[1].split("/")[0]),
+        )
 
         def measure(path: str, script: str | None, extra: dict[str, str]) -> dict:
             before = meter.seconds()
@@ -448,6 +461,7 @@ def main() -> int:
 
             connections.close_all()
         stop_postgres()
+        stop_redis()
         shutil.rmtree(work, ignore_errors=True)
 
 

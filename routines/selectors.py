@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -477,6 +479,28 @@ def _compute_member_stats(*, user: User, today: dt.date) -> MemberStats:
     )
 
 
+def _stats_key(*, user: User, generation: int, today: dt.date) -> str:
+    return f"{user.pk}-{generation}-{today.isoformat()}-{user.timezone}"
+
+
+def member_stats_key(*, user: User, today: dt.date | None = None) -> str | None:
+    """``MemberStats.key`` without reading the figures: it changes on every write (the
+    snapshot's generation), each new local day and a zone change. None when the member
+    has no snapshot row yet. One primary-key read in plain SQL (the busiest page asks)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_generation_sql(), [user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return _stats_key(user=user, generation=row[0], today=today or member_local_today(user=user))
+
+
+@functools.cache
+def _generation_sql() -> str:
+    table = connection.ops.quote_name(MemberStatsSnapshot._meta.db_table)
+    return f"SELECT generation FROM {table} WHERE user_id = %s"  # noqa: S608
+
+
 def _member_stats_stored(
     *,
     user: User,
@@ -499,7 +523,7 @@ def _member_stats_stored(
         snapshot = snapshots.first()
     if snapshot is None:
         snapshot, _ = MemberStatsSnapshot.objects.get_or_create(user=user)
-    key = f"{user.pk}-{snapshot.generation}-{today.isoformat()}-{user.timezone}"
+    key = _stats_key(user=user, generation=snapshot.generation, today=today)
     if (
         snapshot.data is not None
         and snapshot.computed_for == today
@@ -547,16 +571,6 @@ def member_stats(*, user: User, today: dt.date | None = None) -> MemberStats:
     """The member's progress figures for their local ``today`` (see ``_member_stats_stored``)."""
     figures, calendar, key = _member_stats_stored(user=user, today=today, with_calendar=True)
     return MemberStats.from_json(figures, calendar or {"start": None}, key)
-
-
-def member_stats_figures(*, user: User, today: dt.date | None = None) -> MemberStats:
-    """``member_stats`` without the 12-month calendar (``heatmap`` and ``rest_days`` empty).
-
-    For pages that render the calendar only when their cache (keyed by ``key``) misses:
-    the snapshot's calendar column is not even read.
-    """
-    figures, _, key = _member_stats_stored(user=user, today=today, with_calendar=False)
-    return MemberStats.from_json(figures, {"start": None}, key)
 
 
 # --- The member's export (registered in RoutinesConfig.ready) -----------------------------

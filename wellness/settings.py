@@ -119,17 +119,36 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = config.redis_url("REDIS_URL")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "wellness.cache.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # Per process, for entries whose key says exactly what they hold (e.g. whole member
+    # pages keyed by the figures' generation), so no other process can make them stale.
+    "local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "kneadful-local",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
 }
+# Whether "default" is seen by every process: entries dropped on change (the signed-in
+# user, sessions) may only be cached there when it is.
+CACHE_IS_SHARED = bool(REDIS_URL)
+# With a shared cache, signed-in requests read their session from Redis and fall back to
+# the database (which stays the record); a per-process cache could serve a logged-out
+# session from another worker, so without Redis sessions stay database-only.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHE_IS_SHARED
+    else "django.contrib.sessions.backends.db"
+)
 
 # --- Accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's backends, reading the session's user from the cache.
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

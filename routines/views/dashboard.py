@@ -9,81 +9,61 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_POST
 
 from routines import charts
 from routines.forms import PracticePlanForm, apply_errors
-from routines.selectors import (
-    MemberStats,
-    member_local_today,
-    member_stats,
-    member_stats_figures,
-)
+from routines.selectors import MemberStats, member_local_today, member_stats, member_stats_key
 from routines.services import RestLimitReached, practice_plan_update, rest_day_mark
+from wellness.pagecache import member_page
 
 
-class _Charts:
-    """The charts' geometry, built only when the template asks for it.
-
-    The template caches the rendered charts per ``stats.key`` (which changes on every
-    write, each new local day and a zone change), so a cache hit skips all of this.
-    """
-
-    def __init__(self, stats: MemberStats, user: Any) -> None:
-        self.stats = stats
-        self.user = user
-
-    @cached_property
-    def calendar(self) -> list[dict[str, Any]]:
-        """The 12-month calendar, read only now (the page's figures come without it)."""
-        return member_stats(user=self.user, today=self.stats.today).heatmap
-
-    @cached_property
-    def weekly(self) -> dict[str, Any]:
-        return charts.weekly_bars(self.stats.weekly_minutes)
-
-    @cached_property
-    def heatmap(self) -> dict[str, Any]:
-        return charts.heatmap(self.calendar)
-
-    @cached_property
-    def months(self) -> list[dict[str, Any]]:
-        return charts.months_summary(self.calendar)
-
-    @cached_property
-    def by_body_part(self) -> list[dict[str, Any]]:
-        parts = self.stats.by_body_part
-        max_part = max([p["minutes"] for p in parts] + [1])
-        return [{**p, "percent": round(100 * p["minutes"] / max_part)} for p in parts]
+def _charts(stats: MemberStats) -> dict[str, Any]:
+    parts = stats.by_body_part
+    max_part = max([p["minutes"] for p in parts] + [1])
+    return {
+        "weekly": charts.weekly_bars(stats.weekly_minutes),
+        "heatmap": charts.heatmap(stats.heatmap),
+        "months": charts.months_summary(stats.heatmap),
+        "by_body_part": [{**p, "percent": round(100 * p["minutes"] / max_part)} for p in parts],
+    }
 
 
-def _dashboard(request: HttpRequest, plan_form: PracticePlanForm | None = None) -> HttpResponse:
-    stats = member_stats_figures(user=request.user)
+def _dashboard_context(
+    request: HttpRequest,
+    plan_form: PracticePlanForm | None = None,
+    stats: MemberStats | None = None,
+) -> dict[str, Any]:
+    stats = stats or member_stats(user=request.user)
     # The plan comes with the figures (any plan change drops the cached figures).
     practice_plan = {
         "rest_weekdays": stats.rest_weekdays,
         "rest_days_per_week": stats.rest_days_per_week,
     }
-    if plan_form is None:
-        plan_form = PracticePlanForm(initial=practice_plan)
-    return render(
-        request,
-        "routines/dashboard.html",
-        {
-            "stats": stats,
-            "charts": _Charts(stats, request.user),
-            "plan_form": plan_form,
-            "plan": practice_plan,
-        },
-        status=400 if plan_form.is_bound else 200,
-    )
+    return {
+        "stats": stats,
+        "charts": _charts(stats) if stats.sessions_total else None,
+        "plan_form": plan_form or PracticePlanForm(initial=practice_plan),
+        "plan": practice_plan,
+    }
 
 
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return _dashboard(request)
+    """The whole page is cached per ``MemberStats.key`` (changes on every write, each
+    new local day and a zone change); a visit without changes is one small query."""
+    stats = None
+    key = member_stats_key(user=request.user)
+    if key is None:  # the member's first figures: computed (and stored) now
+        stats = member_stats(user=request.user)
+        key = stats.key
+    return member_page(
+        request,
+        key=f"dashboard:{key}",
+        template_name="routines/dashboard.html",
+        context=lambda: _dashboard_context(request, stats=stats),
+    )
 
 
 @login_required
@@ -121,4 +101,4 @@ def practice_plan(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Practice plan saved.")
             return redirect("routines:dashboard")
-    return _dashboard(request, plan_form=form)
+    return render(request, "routines/dashboard.html", _dashboard_context(request, form), status=400)

@@ -25,6 +25,7 @@ print("SETTINGS=" + json.dumps({
     "user": db.get("USER"), "conn_max_age": db["CONN_MAX_AGE"],
     "debug": settings.DEBUG, "allowed_hosts": settings.ALLOWED_HOSTS,
     "broker": app.conf.broker_url, "cache": settings.CACHES["default"]["BACKEND"],
+    "cache_is_shared": settings.CACHE_IS_SHARED, "session_engine": settings.SESSION_ENGINE,
     "email_backend": settings.EMAIL_BACKEND, "email_host": settings.EMAIL_HOST,
     "email_port": settings.EMAIL_PORT, "email_file_path": settings.EMAIL_FILE_PATH,
     "from": settings.DEFAULT_FROM_EMAIL, "heartbeat": settings.HEARTBEAT_SECONDS,
@@ -81,6 +82,9 @@ def test_embedded_default_is_sqlite_filesystem_broker_and_file_mail(tmp_path):
     assert conf["email_file_path"] == str(tmp_path / "mail")
     assert conf["debug"] is True
     assert (tmp_path / "broker" / "queue").is_dir()
+    # A per-process cache: sessions and users are read from the database.
+    assert conf["cache_is_shared"] is False
+    assert conf["session_engine"] == "django.contrib.sessions.backends.db"
 
 
 def test_database_url_postgres_is_parsed(tmp_path):
@@ -102,7 +106,10 @@ def test_database_url_postgres_is_parsed(tmp_path):
 def test_redis_url_switches_the_celery_broker_and_cache(tmp_path):
     conf = settings_from(tmp_path, REDIS_URL="redis://127.0.0.1:6390/2")
     assert conf["broker"] == "redis://127.0.0.1:6390/2"
-    assert conf["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert conf["cache"] == "wellness.cache.RedisCache"
+    # Shared by every process: sessions and the signed-in user may be cached there.
+    assert conf["cache_is_shared"] is True
+    assert conf["session_engine"] == "django.contrib.sessions.backends.cached_db"
 
 
 def test_email_url_smtp_gives_host_and_port(tmp_path):

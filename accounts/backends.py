@@ -1,0 +1,59 @@
+"""Authentication backends that read the signed-in member from the cache.
+
+Every signed-in page asks the backend for the session's user: one database query per
+request, as much work as the rest of a cached page. These are Django's and allauth's
+backends, unchanged, except that ``get_user`` keeps the user in the cache for a few
+minutes when that cache is shared by every process (``CACHE_IS_SHARED``: Redis); with a
+per-process cache they read the database as usual. Any save or delete of a user drops
+the entry (at once and again on commit), so a password change still ends the other
+sessions (Django compares the session's hash with the user's password) and a deleted or
+deactivated account is signed out on its next request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
+from django.core.cache import cache
+from django.db import transaction
+
+USER_CACHE_SECONDS = 300
+_MISSING = object()
+
+
+def user_cache_key(user_id: Any) -> str:
+    return f"accounts:user:v1:{user_id}"
+
+
+def user_cache_drop(user_id: Any) -> None:
+    """Forget the cached user now and once the current transaction commits."""
+    key = user_cache_key(user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+class CachedUserMixin:
+    def get_user(self, user_id: Any) -> Any:
+        if not settings.CACHE_IS_SHARED:
+            return super().get_user(user_id)  # type: ignore[misc]
+        key = user_cache_key(user_id)
+        user = cache.get(key, _MISSING)
+        if user is _MISSING:
+            user = super().get_user(user_id)  # type: ignore[misc]
+            if user is None:
+                return None
+            cache.set(key, user, USER_CACHE_SECONDS)
+        # ``user_can_authenticate`` (is_active) is checked by the parent on a miss;
+        # a cached user was active then, and a deactivation drops the entry.
+        return user
+
+
+class ModelBackend(CachedUserMixin, DjangoModelBackend):
+    """Django's ``ModelBackend`` with the cached ``get_user``."""
+
+
+class AuthenticationBackend(CachedUserMixin, AllauthBackend):
+    """allauth's backend (email login) with the cached ``get_user``."""

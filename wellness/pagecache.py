@@ -1,0 +1,106 @@
+"""Whole signed-in pages cached per member, with the per-request parts filled in after.
+
+A member page that only changes when the member's data changes (the dashboard) is
+rendered once per ``key`` and kept in the cache; every request then costs one cache
+read (this process's memory first, then the shared cache) and two substitutions: the
+CSRF token (a fresh masked token per request, as ``{% csrf_token %}`` gives) and the
+flash messages. The key always includes the member's id and the member's fields that
+pages show, and every entry is tied to this release (templates and code), so a deploy
+never serves an old page.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache, caches
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+PAGE_CACHE_SECONDS = 60 * 60 * 26
+LOCAL_PAGE_SECONDS = 60 * 15
+# Stand-ins rendered into the cached page; letters and digits only, so escaping keeps them.
+CSRF_SLOT = "kneadfulcsrfslot7c1e0b5a93d4"
+MESSAGES_SLOT = "<!--kneadful:messages-slot-->"
+_FIRST_PARTY = ("accounts", "routines", "wellness", "templates")
+
+
+@functools.cache
+def release_id() -> str:
+    """A digest of the templates, first-party code and static manifest of this release."""
+    digest = hashlib.blake2b(digest_size=8)
+    base = Path(settings.BASE_DIR)
+    files = [
+        path
+        for top in _FIRST_PARTY
+        for path in sorted((base / top).rglob("*"))
+        if path.suffix in {".py", ".html", ".txt"} and path.is_file()
+    ]
+    manifest = Path(settings.STATIC_ROOT or "") / "staticfiles.json"
+    if settings.STATIC_ROOT and manifest.is_file():
+        files.append(manifest)
+    for path in files:
+        digest.update(str(path.relative_to(base) if path.is_relative_to(base) else path).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _member_fingerprint(user: Any) -> str:
+    shown = f"{user.pk}\0{user.email}\0{user.display_name}\0{user.is_staff}\0{user.timezone}"
+    return f"{user.pk}-{hashlib.blake2b(shown.encode(), digest_size=8).hexdigest()}"
+
+
+def _page_get(key: str) -> str | None:
+    """From this process's memory, else from the shared cache (and kept in memory)."""
+    local = caches["local"]
+    page = local.get(key)
+    if page is None and settings.CACHE_IS_SHARED:
+        page = cache.get(key)
+        if page is not None:
+            local.set(key, page, LOCAL_PAGE_SECONDS)
+    return page
+
+
+def _page_set(key: str, page: str, timeout: int) -> None:
+    caches["local"].set(key, page, min(timeout, LOCAL_PAGE_SECONDS))
+    if settings.CACHE_IS_SHARED:
+        cache.set(key, page, timeout)
+
+
+def member_page(
+    request: HttpRequest,
+    *,
+    key: str,
+    template_name: str,
+    context: Callable[[], dict[str, Any]],
+    timeout: int = PAGE_CACHE_SECONDS,
+) -> HttpResponse:
+    """The page ``template_name`` for ``request.user``, rendered once per ``key``.
+
+    ``key`` must change whenever anything the page shows changes (besides the member's
+    own name, email, role and zone, which are added here); ``context`` is only called
+    on a miss. The template extends ``base.html``, which leaves the messages' place to
+    ``messages_slot``.
+    """
+    # Under DEBUG templates change while the server runs: render every time.
+    full_key = f"page:{release_id()}:{_member_fingerprint(request.user)}:{key}"
+    page = None if settings.DEBUG else _page_get(full_key)
+    if page is None:
+        page = render_to_string(
+            template_name,
+            {**context(), "csrf_token": CSRF_SLOT, "messages_slot": mark_safe(MESSAGES_SLOT)},  # noqa: S308
+            request,
+        )
+        if not settings.DEBUG:
+            _page_set(full_key, page, timeout)
+    pending = list(messages.get_messages(request))
+    notices = render_to_string("includes/messages.html", {"messages": pending}) if pending else ""
+    return HttpResponse(page.replace(CSRF_SLOT, get_token(request)).replace(MESSAGES_SLOT, notices))
