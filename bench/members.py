@@ -196,9 +196,9 @@ class CpuMeter:
         self.psutil = psutil
         self.roots = [psutil.Process(gunicorn_pid)]
         for conn in psutil.net_connections(kind="tcp"):
-            if conn.status == "LISTEN" and conn.laddr.port in service_ports and conn.pid:
-                if all(root.pid != conn.pid for root in self.roots):
-                    self.roots.append(psutil.Process(conn.pid))
+            listening = conn.status == "LISTEN" and conn.laddr.port in service_ports
+            if listening and conn.pid and all(root.pid != conn.pid for root in self.roots):
+                self.roots.append(psutil.Process(conn.pid))
 
     def seconds(self) -> float:
         total = 0.0
