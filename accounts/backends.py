@@ -12,6 +12,8 @@ deactivated account is signed out on its next request.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
@@ -28,11 +30,40 @@ def user_cache_key(user_id: Any) -> str:
     return f"accounts:user:v1:{user_id}"
 
 
+def token_cache_key(token_key: str) -> str:
+    # A digest, so the cache never holds the API tokens themselves.
+    return f"accounts:token:v1:{hashlib.blake2b(token_key.encode(), digest_size=16).hexdigest()}"
+
+
+def _drop(keys: list[str]) -> None:
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
 def user_cache_drop(user_id: Any) -> None:
-    """Forget the cached user now and once the current transaction commits."""
-    key = user_cache_key(user_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    """Forget the cached user (by session and by API token), now and on commit."""
+    from rest_framework.authtoken.models import Token
+
+    tokens = Token.objects.filter(user_id=user_id).values_list("key", flat=True)
+    _drop([user_cache_key(user_id), *(token_cache_key(key) for key in tokens)])
+
+
+def token_cache_drop(token_key: str) -> None:
+    _drop([token_cache_key(token_key)])
+
+
+def token_user(token_key: str, load: Callable[[str], Any]) -> Any:
+    """The user of an API token: ``load(token_key)`` (None if unknown), cached like
+    ``get_user`` when the cache is shared; dropped when the token or the user changes."""
+    if not settings.CACHE_IS_SHARED:
+        return load(token_key)
+    key = token_cache_key(token_key)
+    user = cache.get(key)
+    if user is None:
+        user = load(token_key)
+        if user is not None:
+            cache.set(key, user, USER_CACHE_SECONDS)
+    return user
 
 
 class CachedUserMixin:

@@ -1,11 +1,12 @@
-"""Keep the cached signed-in user (``accounts.backends``) in step with the database."""
+"""Keep the cached users (``accounts.backends``: by session and by API token) in step."""
 
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from rest_framework.authtoken.models import Token
 
-from accounts.backends import user_cache_drop
+from accounts.backends import token_cache_drop, user_cache_drop
 from accounts.models import User
 
 
@@ -13,3 +14,9 @@ from accounts.models import User
 @receiver(post_delete, sender=User, dispatch_uid="accounts.user_deleted")
 def user_changed(sender: type[User], instance: User, **kwargs: Any) -> None:
     user_cache_drop(instance.pk)
+
+
+@receiver(post_save, sender=Token, dispatch_uid="accounts.token_saved")
+@receiver(post_delete, sender=Token, dispatch_uid="accounts.token_deleted")
+def token_changed(sender: type[Token], instance: Token, **kwargs: Any) -> None:
+    token_cache_drop(instance.key)

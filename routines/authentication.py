@@ -5,7 +5,9 @@ project's hardware that compilation costs about as much CPU as the rest of a cac
 ``me/stats`` answer. These classes accept exactly the same ``Authorization: Token
 <key>`` header and the same tokens, read the token, its member and (for me/stats) the
 member's stats snapshot with one precompiled statement, and build the model
-instances from the row. Everything else keeps DRF's stock class.
+instances from the row. Without the snapshot, the token's member comes from the
+shared cache when there is one (``accounts.backends.token_user``). Everything else
+keeps DRF's stock class.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
+from accounts.backends import token_user
 from accounts.models import User
 from routines.models import MemberStatsSnapshot
 
@@ -55,21 +58,32 @@ class FastTokenAuthentication(TokenAuthentication):
     with_snapshot = False
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        snapshot = None
+        if self.with_snapshot:
+            user, snapshot = self._read(key)
+        else:  # from the cache when it is shared (see accounts.backends)
+            user = token_user(key, lambda token_key: self._read(token_key)[0])
+        if user is None:
+            raise AuthenticationFailed("Invalid token.")
+        if not user.is_active:
+            raise AuthenticationFailed("User inactive or deleted.")
+        token = Token(key=key, user=user)
+        token.stats_snapshot = snapshot
+        return user, token
+
+    def _read(self, key: str) -> tuple[Any, Any]:
+        """(user, stats snapshot or None), or (None, None) for an unknown token."""
         user_fields, snapshot_fields, sql = _statement(self.with_snapshot)
         with connection.cursor() as cursor:
             cursor.execute(sql, [key])
             row = cursor.fetchone()
         if row is None:
-            raise AuthenticationFailed("Invalid token.")
+            return None, None
         user = _from_row(User, user_fields, row[: len(user_fields)])
-        if not user.is_active:
-            raise AuthenticationFailed("User inactive or deleted.")
-        token = Token(key=key, user=user)
-        token.stats_snapshot = None
         snapshot_row = row[len(user_fields) :]
         if snapshot_fields and snapshot_row[0] is not None:
-            token.stats_snapshot = _from_row(MemberStatsSnapshot, snapshot_fields, snapshot_row)
-        return user, token
+            return user, _from_row(MemberStatsSnapshot, snapshot_fields, snapshot_row)
+        return user, None
 
 
 class StatsTokenAuthentication(FastTokenAuthentication):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.utils import timezone
+from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import BindingDict
 
 from routines.models import (
     NOTES_MAX_LENGTH,
@@ -245,17 +248,54 @@ class SessionLogSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
+    # Fields that read ``self.context`` (the member): built for each serializer.
+    context_fields = frozenset({"routine"})
+
     def get_fields(self) -> dict[str, serializers.Field]:
         """Fresh field instances, as DRF's deepcopy gives, without deep-copying arguments.
 
         Every argument above is immutable or copied by the field itself (validators,
         choices), so re-instantiating from the declared arguments is equivalent and a
-        fraction of the cost on the busiest write.
+        fraction of the cost.
         """
         return {
             name: field.__class__(*field._args, **field._kwargs)
             for name, field in self._declared_fields.items()
         }
+
+    @cached_property
+    def fields(self) -> BindingDict:
+        """The bound fields, shared between requests except those that read the context.
+
+        DRF builds and binds every field for every serializer; on the busiest write
+        that costs more than the database work. Apart from ``context_fields``, these
+        fields hold no per-request state once bound (their parent is a context-free
+        instance of this class, never partial), so one set per process serves every
+        full (non-partial) validation and every representation. Partial updates bind
+        their own, as DRF does.
+        """
+        if self.partial or getattr(self, "_shared_template", False):
+            return super().fields
+        shared = _shared_fields(type(self))
+        fields = BindingDict(self)
+        for name, field in self._declared_fields.items():
+            if name in shared:
+                fields.fields[name] = shared[name]  # already bound, to the template
+            else:
+                fields[name] = field.__class__(*field._args, **field._kwargs)
+        return fields
+
+
+@functools.cache
+def _shared_fields(serializer_class: type[SessionLogSerializer]) -> dict[str, serializers.Field]:
+    """The context-free fields of ``serializer_class``, built and bound once per process."""
+    template = serializer_class()
+    template._shared_template = True
+    return {
+        name: field
+        for name, field in template.fields.items()
+        if name not in serializer_class.context_fields
+    }
 
 
 class SessionLogUpdateSerializer(SessionLogSerializer):

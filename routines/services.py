@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
@@ -414,6 +414,24 @@ def _insert_counted_sql() -> tuple[list, str]:
     return fields, sql
 
 
+@functools.cache
+def _passed_as_is() -> list[bool]:
+    """Per field of the insert: whether psycopg takes the model value unchanged (numbers,
+    text, dates, times, UUIDs, keys on PostgreSQL), so ``get_db_prep_save`` is skipped."""
+    plain = (
+        models.IntegerField,
+        models.CharField,
+        models.TextField,
+        models.DateField,  # DateTimeField is a DateField
+        models.UUIDField,
+        models.ForeignKey,
+    )
+    return [
+        isinstance(f, plain) and not isinstance(f, models.JSONField)
+        for f in _insert_counted_sql()[0]
+    ]
+
+
 def _session_log_insert_counted(*, log: SessionLog, series_id: int) -> bool:
     """PostgreSQL: insert the log and add it to the aggregates in one statement.
 
@@ -424,7 +442,10 @@ def _session_log_insert_counted(*, log: SessionLog, series_id: int) -> bool:
     round trips. Returns whether the log was inserted (its pk is then set).
     """
     fields, sql = _insert_counted_sql()
-    values = [f.get_db_prep_save(f.pre_save(log, True), connection) for f in fields]
+    values = [
+        f.pre_save(log, True) if passed else f.get_db_prep_save(f.pre_save(log, True), connection)
+        for f, passed in zip(fields, _passed_as_is(), strict=True)
+    ]
     relief = _relief(log)
     params = [
         *values,
