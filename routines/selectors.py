@@ -8,6 +8,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
@@ -483,16 +484,36 @@ def _stats_key(*, user: User, generation: int, today: dt.date) -> str:
     return f"{user.pk}-{generation}-{today.isoformat()}-{user.timezone}"
 
 
+STATS_GENERATION_CACHE_SECONDS = 60
+
+
+def stats_generation_cache_key(user_id: int) -> str:
+    return f"routines:stats-generation:v1:{user_id}"
+
+
 def member_stats_key(*, user: User, today: dt.date | None = None) -> str | None:
     """``MemberStats.key`` without reading the figures: it changes on every write (the
     snapshot's generation), each new local day and a zone change. None when the member
-    has no snapshot row yet. One primary-key read in plain SQL (the busiest page asks)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_generation_sql(), [user.pk])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return _stats_key(user=user, generation=row[0], today=today or member_local_today(user=user))
+    has no snapshot row yet.
+
+    With a shared cache the generation is read from there (every write forgets it, at
+    once and on commit; ``routines.services``), so a page cached under this key costs no
+    database work; otherwise, and on a miss, one primary-key read in plain SQL.
+    """
+    cache_key = stats_generation_cache_key(user.pk)
+    generation = cache.get(cache_key) if settings.CACHE_IS_SHARED else None
+    if generation is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_generation_sql(), [user.pk])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        generation = row[0]
+        if settings.CACHE_IS_SHARED:
+            # add, not set: never overwrite what a writer's forgetting made room for.
+            cache.add(cache_key, generation, STATS_GENERATION_CACHE_SECONDS)
+    today = today or member_local_today(user=user)
+    return _stats_key(user=user, generation=generation, today=today)
 
 
 @functools.cache

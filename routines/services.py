@@ -9,6 +9,8 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, Q, Sum
@@ -29,6 +31,7 @@ from routines.models import (
     SessionLog,
     Step,
 )
+from routines.selectors import stats_generation_cache_key
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,18 @@ def _stats_invalidate(*, user_id: int) -> None:
     MemberStatsSnapshot.objects.filter(user_id=user_id).update(
         generation=F("generation") + 1, data=None
     )
+    _stats_generation_forget(user_ids=[user_id])
+
+
+def _stats_generation_forget(*, user_ids: list[int]) -> None:
+    """Forget the cached snapshot generations (``member_stats_key``) after a bump: now,
+    and again once the bump commits, so no reader keeps the old one past the commit
+    (a reader that raced the commit keeps it at most ``STATS_GENERATION_CACHE_SECONDS``)."""
+    if not settings.CACHE_IS_SHARED:
+        return
+    keys = [stats_generation_cache_key(user_id) for user_id in user_ids]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def _activity_apply(*, log: SessionLog, series_id: int, sign: int) -> None:
@@ -216,6 +231,7 @@ def _activity_apply(*, log: SessionLog, series_id: int, sign: int) -> None:
             cursor.execute(daily_sql, daily_params)
             cursor.execute(parts_sql, parts_params)
             cursor.execute(snapshot_sql, [log.user_id])
+    _stats_generation_forget(user_ids=[log.user_id])
 
 
 def _activity_tidy(*, user_id: int) -> None:
@@ -288,6 +304,7 @@ def member_activity_rebuild(*, user: User | None = None) -> int:
         batch_size=5000,
     )
     snapshots.update(generation=F("generation") + 1, data=None)
+    _stats_generation_forget(user_ids=list(snapshots.values_list("user_id", flat=True)))
     return written
 
 
@@ -464,6 +481,7 @@ def _session_log_insert_counted(*, log: SessionLog, series_id: int) -> bool:
         row = cursor.fetchone()
     if row is None:
         return False
+    _stats_generation_forget(user_ids=[log.user_id])
     log.pk = row[0]
     log._state.adding = False
     log._state.db = connection.alias

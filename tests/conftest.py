@@ -131,3 +131,13 @@ def _project_celery_app_stays_current() -> Iterator[None]:
     from wellness.celery import app
 
     app.set_current()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_local_cache() -> Iterator[None]:
+    """Whole pages kept in this process's memory never leak from one test to the next."""
+    from django.core.cache import caches
+
+    caches["local"].clear()
+    yield
+    caches["local"].clear()

@@ -25,7 +25,9 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-PAGE_CACHE_SECONDS = 60 * 60 * 26
+# Each write makes a new key, and the old page is never read again: keep pages a few
+# hours in the shared cache and minutes in each process (settings bound the entries).
+PAGE_CACHE_SECONDS = 60 * 60 * 6
 LOCAL_PAGE_SECONDS = 60 * 15
 # Stand-ins rendered into the cached page; letters and digits only, so escaping keeps them.
 CSRF_SLOT = "kneadfulcsrfslot7c1e0b5a93d4"

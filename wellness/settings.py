@@ -136,7 +136,7 @@ CACHES = {
     "local": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "kneadful-local",
-        "OPTIONS": {"MAX_ENTRIES": 500},
+        "OPTIONS": {"MAX_ENTRIES": 200},  # a dashboard page is ~60 KB
     },
 }
 # Whether "default" is seen by every process: entries dropped on change (the signed-in
