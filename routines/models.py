@@ -152,8 +152,12 @@ class SessionLog(models.Model):
         EMAIL = "email", "From a reminder"
         API = "api", "API client"
 
+    # No index of its own: (user, local_date) and (user, client_id) lead with it.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_logs"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="session_logs",
+        db_index=False,
     )
     client_id = models.UUIDField(default=uuid.uuid4)
     routine = models.ForeignKey(Routine, on_delete=models.PROTECT, related_name="session_logs")
@@ -332,8 +336,11 @@ class DailyActivity(models.Model):
     ``manage.py rebuild_member_stats`` recomputes it from the logs.
     """
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_activity"
+    user = models.ForeignKey(  # indexed by the (user, local_date) constraint
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="daily_activity",
+        db_index=False,
     )
     local_date = models.DateField()
     sessions = models.IntegerField(default=0)
@@ -354,8 +361,11 @@ class DailyActivity(models.Model):
 class BodyPartActivity(models.Model):
     """All-time sessions and seconds of one member per body part (of the routine's series)."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="body_part_activity"
+    user = models.ForeignKey(  # indexed by the (user, body_part) constraint
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="body_part_activity",
+        db_index=False,
     )
     body_part = models.ForeignKey(BodyPart, on_delete=models.CASCADE, related_name="+")
     sessions = models.IntegerField(default=0)
