@@ -20,7 +20,8 @@ from allauth.account.auth_backends import AuthenticationBackend as AllauthBacken
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.core.cache import cache
-from django.db import transaction
+
+from wellness.cache import cache_forget
 
 USER_CACHE_SECONDS = 300
 _MISSING = object()
@@ -35,21 +36,16 @@ def token_cache_key(token_key: str) -> str:
     return f"accounts:token:v1:{hashlib.blake2b(token_key.encode(), digest_size=16).hexdigest()}"
 
 
-def _drop(keys: list[str]) -> None:
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
-
-
 def user_cache_drop(user_id: Any) -> None:
     """Forget the cached user (by session and by API token), now and on commit."""
     from rest_framework.authtoken.models import Token
 
     tokens = Token.objects.filter(user_id=user_id).values_list("key", flat=True)
-    _drop([user_cache_key(user_id), *(token_cache_key(key) for key in tokens)])
+    cache_forget([user_cache_key(user_id), *(token_cache_key(key) for key in tokens)])
 
 
 def token_cache_drop(token_key: str) -> None:
-    _drop([token_cache_key(token_key)])
+    cache_forget([token_cache_key(token_key)])
 
 
 def token_user(token_key: str, load: Callable[[str], Any]) -> Any:

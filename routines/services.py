@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, Q, Sum
@@ -32,6 +31,7 @@ from routines.models import (
     Step,
 )
 from routines.selectors import stats_generation_cache_key
+from wellness.cache import cache_forget
 
 
 @dataclass(frozen=True)
@@ -173,9 +173,7 @@ def _stats_generation_forget(*, user_ids: list[int]) -> None:
     (a reader that raced the commit keeps it at most ``STATS_GENERATION_CACHE_SECONDS``)."""
     if not settings.CACHE_IS_SHARED:
         return
-    keys = [stats_generation_cache_key(user_id) for user_id in user_ids]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    cache_forget([stats_generation_cache_key(user_id) for user_id in user_ids])
 
 
 def _activity_apply(*, log: SessionLog, series_id: int, sign: int) -> None:

@@ -1,4 +1,4 @@
-"""Django's Redis cache backend, with one Redis client per connection pool.
+"""The cache: Django's Redis backend with one client per pool, and forgetting on commit.
 
 Django's ``RedisCacheClient.get_client`` builds a new ``redis.Redis`` for every cache
 call; its constructor fills a table of ~170 response callbacks each time, which costs
@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.core.cache.backends import redis as django_redis
+from django.db import connection, transaction
+
+
+def cache_forget(keys: list[str]) -> None:
+    """Delete cache entries a database write makes stale: at once, and again when the
+    write's transaction commits (a reader in between may have stored the old value).
+    Outside a transaction the write has already committed, so once is enough."""
+    cache.delete_many(keys)
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):
