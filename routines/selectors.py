@@ -16,6 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.backends import cached_with_user
 from accounts.models import User
 from routines.models import (
     BodyPartActivity,
@@ -501,7 +502,11 @@ def member_stats_key(*, user: User, today: dt.date | None = None) -> str | None:
     database work; otherwise, and on a miss, one primary-key read in plain SQL.
     """
     cache_key = stats_generation_cache_key(user.pk)
-    generation = cache.get(cache_key) if settings.CACHE_IS_SHARED else None
+    generation = None
+    if settings.CACHE_IS_SHARED:
+        read, generation = cached_with_user(user, cache_key)  # see RoutinesConfig.ready
+        if not read:
+            generation = cache.get(cache_key)
     if generation is None:
         with connection.cursor() as cursor:
             cursor.execute(_generation_sql(), [user.pk])
