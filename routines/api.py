@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -187,11 +188,17 @@ class SessionLogList(DocumentedAsTokenAuth, generics.ListCreateAPIView):
         returns None and DRF handles the request from the start, so every error
         answer stays DRF's own (the body can be read again).
         """
-        if request.content_type != "application/json" or request.user.is_authenticated:
-            return None
+        if (
+            request.content_type != "application/json"
+            or request.headers.get("Accept", "*/*") not in _PLAIN_ACCEPT
+            or request.META.get("QUERY_STRING")  # ?format= chooses DRF's renderer
+            or request.user.is_authenticated
+        ):
+            return None  # content negotiation (406, 404, indent=...) is DRF's
         try:
             credentials = FastTokenAuthentication().authenticate(request)
-            data = JSONParser().parse(io.BytesIO(request.body))
+            encoding = request.encoding or settings.DEFAULT_CHARSET  # as DRF's Request
+            data = JSONParser().parse(io.BytesIO(request.body), None, {"encoding": encoding})
         except APIException:
             return None
         if credentials is None or not isinstance(data, dict):
@@ -234,6 +241,10 @@ class SessionLogList(DocumentedAsTokenAuth, generics.ListCreateAPIView):
             serializer.data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+
+# Accept headers for which DRF picks the JSON renderer with no media type parameters.
+_PLAIN_ACCEPT = frozenset({"*/*", "application/json"})
 
 
 class _Member:
