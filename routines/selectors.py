@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
@@ -127,6 +127,7 @@ def routine_for_player(*, user: User | AnonymousUser, routine_id: int) -> Routin
 
 
 ROUTINE_CACHE_SECONDS = 60
+ROUTINE_LOCAL_SECONDS = 10  # in each process: how late another process sees an edit
 _ROUTINE_FIELDS = ("id", "series_id", "position", "slug", "title", "per_side")
 
 
@@ -138,11 +139,12 @@ def routine_for_logging(*, user: User, routine_id: int, cached: bool = False) ->
     """A visible routine with ``step_count`` annotated (what session_log_create needs).
 
     ``cached=True`` (the API's POST sessions/, the busiest write) keeps the routine's
-    few fields, step count and whether members see its series in the cache for
-    ``ROUTINE_CACHE_SECONDS``; saving or deleting a series, routine or step drops the
-    entry (routines/signals.py), so only an edit made outside the ORM's save (or in
-    another process with a per-process cache) can be up to a minute late. The
-    routine's other fields load on access.
+    few fields, step count and whether members see its series in this process's
+    memory for ``ROUTINE_LOCAL_SECONDS`` and in the shared cache for
+    ``ROUTINE_CACHE_SECONDS``; saving or deleting a series, routine or step drops both
+    (routines/signals.py), so another process sees an edit at most
+    ``ROUTINE_LOCAL_SECONDS`` late (an edit outside the ORM's save: at most a minute).
+    The routine's other fields load on access.
     """
     if not cached:
         return (
@@ -151,7 +153,12 @@ def routine_for_logging(*, user: User, routine_id: int, cached: bool = False) ->
             .first()
         )
     key = routine_cache_key(routine_id)
-    meta = cache.get(key)
+    local = caches["local"]
+    meta = local.get(key)
+    if meta is None and settings.CACHE_IS_SHARED:
+        meta = cache.get(key)
+        if meta is not None:
+            local.set(key, meta, ROUTINE_LOCAL_SECONDS)
     if meta is None:
         meta = (
             Routine.objects.filter(pk=routine_id)
@@ -164,7 +171,9 @@ def routine_for_logging(*, user: User, routine_id: int, cached: bool = False) ->
         )
         if meta is None:
             return None
-        cache.set(key, meta, ROUTINE_CACHE_SECONDS)
+        local.set(key, meta, ROUTINE_LOCAL_SECONDS)
+        if settings.CACHE_IS_SHARED:
+            cache.set(key, meta, ROUTINE_CACHE_SECONDS)
     *values, step_count, public = meta
     if not public and not getattr(user, "is_staff", False):
         return None

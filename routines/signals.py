@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import caches
 
 from routines.models import Routine, Series, Step
 from routines.selectors import routine_cache_key
+from wellness.cache import cache_forget
 
 
 def _forget(routine_ids: list[int]) -> None:
-    cache.delete_many([routine_cache_key(pk) for pk in routine_ids])
+    keys = [routine_cache_key(pk) for pk in routine_ids]
+    caches["local"].delete_many(keys)  # this process; the others within ROUTINE_LOCAL_SECONDS
+    cache_forget(keys)
 
 
 def series_changed(sender: type, instance: Series, **kwargs: Any) -> None:
