@@ -159,7 +159,55 @@ class SafetyAcknowledgementView(APIView):
 # --- The member's session logs -----------------------------------------------------------------
 
 
-class SessionLogList(DocumentedAsTokenAuth, generics.ListCreateAPIView):
+class ApiClientFastPath:
+    """The plain case of a busy endpoint, from an API client, without DRF's machinery.
+
+    Taken only for ``fast_method`` with a valid token (``fast_authentication``, the
+    view's own token class), no signed-in browser session (DRF would use the session
+    and check CSRF), no query string (``?format=`` picks DRF's renderer) and an Accept
+    header DRF answers with plain JSON; then ``fast`` gives (data, status) with the
+    view's own serializer, selector or service, and the answer is rendered by DRF's
+    JSON renderer with DRF's default headers. Anything else, or ``fast`` returning
+    None, goes to DRF from the start (the body can be read again), so every error
+    answer stays DRF's own. Saves DRF's request wrapping, negotiation, permission and
+    response steps: a fifth of these endpoints' CPU.
+    """
+
+    fast_method = "GET"
+    fast_authentication: type[FastTokenAuthentication] = FastTokenAuthentication
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if (
+            request.method == self.fast_method
+            and request.headers.get("Accept", "*/*") in _PLAIN_ACCEPT
+            and not request.META.get("QUERY_STRING")
+            and not request.user.is_authenticated
+        ):
+            try:
+                credentials = self.fast_authentication().authenticate(request)
+            except APIException:
+                credentials = None
+            result = self.fast(request, *credentials) if credentials else None
+            if result is not None:
+                request.user = credentials[0]
+                data, code = result
+                response = HttpResponse(
+                    JSONRenderer().render(data), status=code, content_type="application/json"
+                )
+                for header, value in self.default_response_headers.items():  # type: ignore[attr-defined]
+                    response[header] = value
+                return response
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    def fast(self, request: HttpRequest, user: Any, token: Any) -> tuple[Any, int] | None:
+        raise NotImplementedError
+
+
+# Accept headers for which DRF picks the JSON renderer with no media type parameters.
+_PLAIN_ACCEPT = frozenset({"*/*", "application/json"})
+
+
+class SessionLogList(ApiClientFastPath, DocumentedAsTokenAuth, generics.ListCreateAPIView):
     """Your sessions, newest first. POST logs one; a repeated ``client_id`` answers 200
     with the log already stored (201 the first time)."""
 
@@ -171,39 +219,19 @@ class SessionLogList(DocumentedAsTokenAuth, generics.ListCreateAPIView):
     def get_queryset(self) -> QuerySet[SessionLog]:
         return session_logs_for(user=self.request.user)
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method == "POST":
-            response = self._token_post(request)
-            if response is not None:
-                return response
-        return super().dispatch(request, *args, **kwargs)
+    fast_method = "POST"
 
-    def _token_post(self, request: HttpRequest) -> HttpResponse | None:
-        """The busiest write, from an API client, without DRF's request machinery.
-
-        Only the plain case: a JSON body, a valid token and no signed-in browser
-        session (DRF would then use the session and check CSRF), valid fields and a
-        stored (or already stored) log. The same authentication class, serializer
-        fields, service and renderer as ``post`` give the same answer. Anything else
-        returns None and DRF handles the request from the start, so every error
-        answer stays DRF's own (the body can be read again).
-        """
-        if (
-            request.content_type != "application/json"
-            or request.headers.get("Accept", "*/*") not in _PLAIN_ACCEPT
-            or request.META.get("QUERY_STRING")  # ?format= chooses DRF's renderer
-            or request.user.is_authenticated
-        ):
-            return None  # content negotiation (406, 404, indent=...) is DRF's
+    def fast(self, request: HttpRequest, user: Any, token: Any) -> tuple[Any, int] | None:
+        """A JSON object of valid fields, stored (or already stored) by the service."""
+        if request.content_type != "application/json":
+            return None
         try:
-            credentials = FastTokenAuthentication().authenticate(request)
             encoding = request.encoding or settings.DEFAULT_CHARSET  # as DRF's Request
             data = JSONParser().parse(io.BytesIO(request.body), None, {"encoding": encoding})
         except APIException:
             return None
-        if credentials is None or not isinstance(data, dict):
+        if not isinstance(data, dict):
             return None
-        user = credentials[0]
         serializer = SessionLogSerializer(data=data, context={"request": _Member(user)})
         if not serializer.is_valid():
             return None
@@ -213,15 +241,8 @@ class SessionLogList(DocumentedAsTokenAuth, generics.ListCreateAPIView):
             )
         except DjangoValidationError:
             return None
-        request.user = user
         serializer.instance = log
-        response = HttpResponse(
-            JSONRenderer().render(serializer.data),
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-            content_type="application/json",
-        )
-        response["Allow"] = ", ".join(self.allowed_methods)
-        return response
+        return serializer.data, status.HTTP_201_CREATED if created else status.HTTP_200_OK
 
     @extend_schema(
         responses={
@@ -241,10 +262,6 @@ class SessionLogList(DocumentedAsTokenAuth, generics.ListCreateAPIView):
             serializer.data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
-
-
-# Accept headers for which DRF picks the JSON renderer with no media type parameters.
-_PLAIN_ACCEPT = frozenset({"*/*", "application/json"})
 
 
 class _Member:
@@ -281,10 +298,16 @@ class SessionLogDetail(generics.RetrieveUpdateDestroyAPIView):
 # --- Progress, rest and plan ---------------------------------------------------------------------
 
 
-class MemberStatsView(DocumentedAsTokenAuth, APIView):
+class MemberStatsView(ApiClientFastPath, DocumentedAsTokenAuth, APIView):
     """Your progress: streaks, this week and month, per body part, the last 12 weeks."""
 
     authentication_classes = [SessionAuthentication, StatsTokenAuthentication]
+    fast_authentication = StatsTokenAuthentication
+
+    def fast(self, request: HttpRequest, user: Any, token: Any) -> tuple[Any, int]:
+        """The figures without the calendar (no query string), as ``get`` gives them."""
+        snapshot = token.stats_snapshot
+        return member_stats_json(user=user, heatmap=False, snapshot=snapshot), status.HTTP_200_OK
 
     @extend_schema(
         parameters=[

@@ -1,6 +1,6 @@
-"""POST /api/v1/sessions/ from API clients skips DRF's request machinery (routines.api
-``SessionLogList._token_post``): it must be taken for the plain case only, and give
-exactly DRF's answer in every case, lean or not."""
+"""POST /api/v1/sessions/ from API clients skips DRF's request machinery
+(``ApiClientFastPath`` and ``SessionLogList.fast`` in routines.api): it must be taken for
+the plain case only, and give exactly DRF's answer in every case, lean or not."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def drf_calls() -> Iterator[list]:
 @contextlib.contextmanager
 def drf_only() -> Iterator[None]:
     """Switch the lean path off: DRF's stock answer for the same request."""
-    with mock.patch.object(SessionLogList, "_token_post", return_value=None):
+    with mock.patch.object(SessionLogList, "fast", return_value=None):
         yield
 
 
