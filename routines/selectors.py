@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
@@ -31,6 +31,7 @@ from routines.models import (
     SessionLog,
     Step,
 )
+from wellness.cache import local_first_get, local_first_set
 
 
 def series_visible_to(user: User | AnonymousUser) -> QuerySet[Series]:
@@ -153,12 +154,7 @@ def routine_for_logging(*, user: User, routine_id: int, cached: bool = False) ->
             .first()
         )
     key = routine_cache_key(routine_id)
-    local = caches["local"]
-    meta = local.get(key)
-    if meta is None and settings.CACHE_IS_SHARED:
-        meta = cache.get(key)
-        if meta is not None:
-            local.set(key, meta, ROUTINE_LOCAL_SECONDS)
+    meta = local_first_get(key, local_seconds=ROUTINE_LOCAL_SECONDS)
     if meta is None:
         meta = (
             Routine.objects.filter(pk=routine_id)
@@ -171,9 +167,9 @@ def routine_for_logging(*, user: User, routine_id: int, cached: bool = False) ->
         )
         if meta is None:
             return None
-        local.set(key, meta, ROUTINE_LOCAL_SECONDS)
-        if settings.CACHE_IS_SHARED:
-            cache.set(key, meta, ROUTINE_CACHE_SECONDS)
+        local_first_set(
+            key, meta, local_seconds=ROUTINE_LOCAL_SECONDS, shared_seconds=ROUTINE_CACHE_SECONDS
+        )
     *values, step_count, public = meta
     if not public and not getattr(user, "is_staff", False):
         return None

@@ -134,10 +134,13 @@ def _project_celery_app_stays_current() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_local_cache() -> Iterator[None]:
-    """Whole pages kept in this process's memory never leak from one test to the next."""
+def _fresh_caches() -> Iterator[None]:
+    """Cached pages, members, lookups (keyed by ids) never leak from one test to the next:
+    the default cache (per process in tests) and this process's "local" one."""
     from django.core.cache import caches
 
-    caches["local"].clear()
+    for name in ("default", "local"):
+        caches[name].clear()
     yield
-    caches["local"].clear()
+    for name in ("default", "local"):
+        caches[name].clear()

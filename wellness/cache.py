@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import cache, caches
 from django.core.cache.backends import redis as django_redis
 from django.db import connection, transaction
 
@@ -23,6 +24,25 @@ def cache_forget(keys: list[str]) -> None:
     cache.delete_many(keys)
     if connection.in_atomic_block:
         transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def local_first_get(key: str, *, local_seconds: int) -> Any:
+    """From this process's memory (the "local" cache), else from the shared cache (then
+    kept in memory for ``local_seconds``). Only for entries whose key says exactly what
+    they hold, or that may be ``local_seconds`` late in other processes."""
+    local = caches["local"]
+    value = local.get(key)
+    if value is None and settings.CACHE_IS_SHARED:
+        value = cache.get(key)
+        if value is not None:
+            local.set(key, value, local_seconds)
+    return value
+
+
+def local_first_set(key: str, value: Any, *, local_seconds: int, shared_seconds: int) -> None:
+    caches["local"].set(key, value, local_seconds)
+    if settings.CACHE_IS_SHARED:
+        cache.set(key, value, shared_seconds)
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):

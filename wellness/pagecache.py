@@ -19,11 +19,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache, caches
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+
+from wellness.cache import local_first_get, local_first_set
 
 # Each write makes a new key, and the old page is never read again: keep pages a few
 # hours in the shared cache and minutes in each process (settings bound the entries).
@@ -60,23 +61,6 @@ def _member_fingerprint(user: Any) -> str:
     return f"{user.pk}-{hashlib.blake2b(shown.encode(), digest_size=8).hexdigest()}"
 
 
-def _page_get(key: str) -> str | None:
-    """From this process's memory, else from the shared cache (and kept in memory)."""
-    local = caches["local"]
-    page = local.get(key)
-    if page is None and settings.CACHE_IS_SHARED:
-        page = cache.get(key)
-        if page is not None:
-            local.set(key, page, LOCAL_PAGE_SECONDS)
-    return page
-
-
-def _page_set(key: str, page: str, timeout: int) -> None:
-    caches["local"].set(key, page, min(timeout, LOCAL_PAGE_SECONDS))
-    if settings.CACHE_IS_SHARED:
-        cache.set(key, page, timeout)
-
-
 def member_page(
     request: HttpRequest,
     *,
@@ -94,7 +78,7 @@ def member_page(
     """
     # Under DEBUG templates change while the server runs: render every time.
     full_key = f"page:{release_id()}:{_member_fingerprint(request.user)}:{key}"
-    page = None if settings.DEBUG else _page_get(full_key)
+    page = None if settings.DEBUG else local_first_get(full_key, local_seconds=LOCAL_PAGE_SECONDS)
     if page is None:
         page = render_to_string(
             template_name,
@@ -102,7 +86,12 @@ def member_page(
             request,
         )
         if not settings.DEBUG:
-            _page_set(full_key, page, timeout)
+            local_first_set(
+                full_key,
+                page,
+                local_seconds=min(timeout, LOCAL_PAGE_SECONDS),
+                shared_seconds=timeout,
+            )
     pending = list(messages.get_messages(request))
     notices = render_to_string("includes/messages.html", {"messages": pending}) if pending else ""
     return HttpResponse(page.replace(CSRF_SLOT, get_token(request)).replace(MESSAGES_SLOT, notices))

@@ -26,15 +26,6 @@ OURS = {"accounts.backends.ModelBackend", "accounts.backends.AuthenticationBacke
 PAGE = "accounts:profile"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    for name in ("default", "local"):
-        caches[name].clear()
-    yield
-    for name in ("default", "local"):
-        caches[name].clear()
-
-
 @pytest.fixture
 def shared():
     with override_settings(CACHE_IS_SHARED=True):

@@ -30,15 +30,6 @@ SESSIONS = "/api/v1/sessions/"
 AUTH_TABLES = ('"authtoken_token"', '"accounts_user"')
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    for name in ("default", "local"):
-        caches[name].clear()
-    yield
-    for name in ("default", "local"):
-        caches[name].clear()
-
-
 @pytest.fixture
 def shared():
     with override_settings(CACHE_IS_SHARED=True):

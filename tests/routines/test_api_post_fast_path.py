@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 from routines.api import SessionLogList
 from routines.models import Series, SessionLog
 from tests import settings as read_with_debug
+from tests.drf import drf_calls
 from tests.factories import RoutineFactory, SeriesFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,20 +41,6 @@ VOLATILE = {"id", "client_id", "created_at", "updated_at"}
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def drf_calls() -> Iterator[list]:
-    """Count the requests DRF's own machinery handles (``APIView.initial`` runs for each)."""
-    calls: list = []
-    original = APIView.initial
-
-    def counting(self, request, *args, **kwargs):
-        calls.append(type(self).__name__)
-        return original(self, request, *args, **kwargs)
-
-    with mock.patch.object(APIView, "initial", counting):
-        yield calls
 
 
 @contextlib.contextmanager

@@ -14,30 +14,16 @@ from unittest import mock
 import pytest
 from django.test import Client
 from rest_framework.authtoken.models import Token
-from rest_framework.views import APIView
 
 from routines.api import MemberStatsView
 from routines.services import session_log_create
+from tests.drf import drf_calls
 from tests.factories import RoutineFactory
 
 pytestmark = pytest.mark.django_db
 
 STATS = "/api/v1/me/stats/"
 SESSIONS = "/api/v1/sessions/"
-
-
-@contextlib.contextmanager
-def drf_calls() -> Iterator[list]:
-    """Count the requests DRF's own machinery handles (``APIView.initial`` runs for each)."""
-    calls: list = []
-    original = APIView.initial
-
-    def counting(self, request, *args, **kwargs):
-        calls.append(type(self).__name__)
-        return original(self, request, *args, **kwargs)
-
-    with mock.patch.object(APIView, "initial", counting):
-        yield calls
 
 
 @contextlib.contextmanager

@@ -32,15 +32,6 @@ DASHBOARD = "routines:dashboard"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    for name in ("default", "local"):
-        caches[name].clear()
-    yield
-    for name in ("default", "local"):
-        caches[name].clear()
-
-
 @pytest.fixture
 def renders(monkeypatch) -> list[int]:
     """One entry per time the dashboard's context is computed (a page cache miss)."""
