@@ -80,13 +80,21 @@ def cached_with_user(user: Any, key: str) -> tuple[bool, Any]:
     return True, found[key]
 
 
+def member_cache_keys(user_id: Any) -> list[str]:
+    """The cached member's key, then the keys registered with ``read_with_user``."""
+    return [user_cache_key(user_id), *(key_for(user_id) for key_for in _READ_WITH_USER)]
+
+
 class CachedUserMixin:
     def get_user(self, user_id: Any) -> Any:
         if not settings.CACHE_IS_SHARED:
             return super().get_user(user_id)  # type: ignore[misc]
-        key = user_cache_key(user_id)
-        extra = [key_for(user_id) for key_for in _READ_WITH_USER]
-        found = cache.get_many([key, *extra])
+        from accounts.sessions import read_with_session
+
+        key, *extra = member_cache_keys(user_id)
+        found = read_with_session()  # already read with this request's session?
+        if found is None or key not in found:
+            found = cache.get_many([key, *extra])
         user = found.get(key)
         if user is None:
             user = super().get_user(user_id)  # type: ignore[misc]

@@ -2,12 +2,14 @@
 
 from typing import Any
 
+from django.core.signals import request_started
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from rest_framework.authtoken.models import Token
 
 from accounts.backends import token_cache_drop, user_cache_drop
 from accounts.models import User
+from accounts.sessions import read_with_session_forget
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.user_saved")
@@ -20,3 +22,6 @@ def user_changed(sender: type[User], instance: User, **kwargs: Any) -> None:
 @receiver(post_delete, sender=Token, dispatch_uid="accounts.token_deleted")
 def token_changed(sender: type[Token], instance: Token, **kwargs: Any) -> None:
     token_cache_drop(instance.key)
+
+
+request_started.connect(read_with_session_forget, dispatch_uid="accounts.read_with_session")

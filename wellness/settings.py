@@ -146,7 +146,7 @@ CACHE_IS_SHARED = bool(REDIS_URL)
 # the database (which stays the record); a per-process cache could serve a logged-out
 # session from another worker, so without Redis sessions stay database-only.
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
+    "accounts.sessions"  # cached_db, with the member read in the same round trip
     if CACHE_IS_SHARED
     else "django.contrib.sessions.backends.db"
 )
