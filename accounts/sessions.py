@@ -44,8 +44,8 @@ class SessionStore(cached_db.SessionStore):
     def load(self) -> dict[str, Any]:
         _read_with_session.set(None)
         owner_key = f"accounts:session-owner:{self.session_key}"
-        local = caches["local"]
-        owner = local.get(owner_key) if self.session_key else None
+        owners = caches["session-owners"]
+        owner = owners.get(owner_key) if self.session_key else None
         if owner is not None:
             extra = member_cache_keys(owner)
             try:
@@ -58,5 +58,5 @@ class SessionStore(cached_db.SessionStore):
                 return data
         data = super().load()
         if self.session_key and data.get(SESSION_KEY) is not None:
-            local.set(owner_key, data[SESSION_KEY], OWNER_SECONDS)
+            owners.set(owner_key, data[SESSION_KEY], OWNER_SECONDS)
         return data

@@ -139,8 +139,8 @@ def _fresh_caches() -> Iterator[None]:
     the default cache (per process in tests) and this process's "local" one."""
     from django.core.cache import caches
 
-    for name in ("default", "local"):
+    for name in ("default", "local", "session-owners"):
         caches[name].clear()
     yield
-    for name in ("default", "local"):
+    for name in ("default", "local", "session-owners"):
         caches[name].clear()

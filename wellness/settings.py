@@ -138,6 +138,13 @@ CACHES = {
         "LOCATION": "kneadful-local",
         "OPTIONS": {"MAX_ENTRIES": 200},  # a dashboard page is ~60 KB
     },
+    # Per process: which member each session key belongs to (accounts.sessions); tiny
+    # entries, so many, and apart from the pages so these never push each other out.
+    "session-owners": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "kneadful-session-owners",
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    },
 }
 # Whether "default" is seen by every process: entries dropped on change (the signed-in
 # user, sessions) may only be cached there when it is.

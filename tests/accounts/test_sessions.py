@@ -85,7 +85,7 @@ def test_a_wrongly_remembered_owner_falls_back_to_the_session_own_member():
     url = reverse("accounts:profile")
     assert client.get(url).status_code == 200
     key = client.session.session_key
-    caches["local"].set(f"accounts:session-owner:{key}", other.pk)  # a wrong binding
+    caches["session-owners"].set(f"accounts:session-owner:{key}", other.pk)  # a wrong binding
     response = client.get(url)
     assert response.status_code == 200
     assert response.wsgi_request.user.pk == user.pk
