@@ -258,10 +258,7 @@ class SessionLogSerializer(serializers.Serializer):
         choices), so re-instantiating from the declared arguments is equivalent and a
         fraction of the cost.
         """
-        return {
-            name: field.__class__(*field._args, **field._kwargs)
-            for name, field in self._declared_fields.items()
-        }
+        return {name: _fresh(field) for name, field in self._declared_fields.items()}
 
     @cached_property
     def fields(self) -> BindingDict:
@@ -282,8 +279,12 @@ class SessionLogSerializer(serializers.Serializer):
             if name in shared:
                 fields.fields[name] = shared[name]  # already bound, to the template
             else:
-                fields[name] = field.__class__(*field._args, **field._kwargs)
+                fields[name] = _fresh(field)
         return fields
+
+
+def _fresh(field: serializers.Field) -> serializers.Field:
+    return field.__class__(*field._args, **field._kwargs)
 
 
 @functools.cache

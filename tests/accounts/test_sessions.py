@@ -16,6 +16,16 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 SHARED = override_settings(CACHE_IS_SHARED=True, SESSION_ENGINE="accounts.sessions")
+PROFILE = "accounts:profile"
+
+
+def _signed_in(user) -> Client:
+    """A browser signed in as ``user`` whose first visit taught this process the session's
+    member (the next requests read session and member in one MGET)."""
+    client = Client()
+    client.force_login(user)
+    assert client.get(reverse(PROFILE)).status_code == 200
+    return client
 
 
 def _reads(client: Client, url: str) -> tuple[int, list[list[str]]]:
@@ -47,10 +57,8 @@ def _reads(client: Client, url: str) -> tuple[int, list[list[str]]]:
 @SHARED
 def test_a_signed_in_request_reads_session_member_and_figures_in_one_round_trip():
     user = UserFactory()
-    client = Client()
-    client.force_login(user)
-    url = reverse("accounts:profile")
-    assert client.get(url).status_code == 200  # learns which member the session is
+    client = _signed_in(user)
+    url = reverse(PROFILE)
     status, reads = _reads(client, url)
     assert status == 200
     session_key = "django.contrib.sessions.cached_db" + client.session.session_key
@@ -65,10 +73,8 @@ def test_a_signed_in_request_reads_session_member_and_figures_in_one_round_trip(
 @SHARED
 def test_the_member_is_still_checked_against_the_session_password_hash():
     user = UserFactory()
-    client = Client()
-    client.force_login(user)
-    url = reverse("accounts:profile")
-    assert client.get(url).status_code == 200
+    client = _signed_in(user)
+    url = reverse(PROFILE)
     assert client.get(url).status_code == 200
     user.set_password("a-new-password-123")
     user.save()  # another device changed the password
@@ -80,10 +86,8 @@ def test_the_member_is_still_checked_against_the_session_password_hash():
 @SHARED
 def test_a_wrongly_remembered_owner_falls_back_to_the_session_own_member():
     user, other = UserFactory(), UserFactory()
-    client = Client()
-    client.force_login(user)
-    url = reverse("accounts:profile")
-    assert client.get(url).status_code == 200
+    client = _signed_in(user)
+    url = reverse(PROFILE)
     key = client.session.session_key
     caches["session-owners"].set(f"accounts:session-owner:{key}", other.pk)  # a wrong binding
     response = client.get(url)
@@ -95,10 +99,8 @@ def test_a_wrongly_remembered_owner_falls_back_to_the_session_own_member():
 @SHARED
 def test_after_logout_the_old_session_key_is_anonymous():
     user = UserFactory()
-    client = Client()
-    client.force_login(user)
-    url = reverse("accounts:profile")
-    assert client.get(url).status_code == 200
+    client = _signed_in(user)
+    url = reverse(PROFILE)
     old_cookie = client.cookies["sessionid"].value
     client.post(reverse("account_logout"))
     thief = Client()
@@ -110,10 +112,8 @@ def test_after_logout_the_old_session_key_is_anonymous():
 @SHARED
 def test_nothing_read_for_one_request_serves_the_next():
     user = UserFactory()
-    client = Client()
-    client.force_login(user)
-    url = reverse("accounts:profile")
-    client.get(url)
+    client = _signed_in(user)
+    url = reverse(PROFILE)
     client.get(url)
     # request_started forgets what the last request read with its session.
     from django.core.signals import request_started
@@ -125,10 +125,8 @@ def test_nothing_read_for_one_request_serves_the_next():
 @SHARED
 def test_a_display_name_change_shows_at_once():
     user = UserFactory(display_name="Before")
-    client = Client()
-    client.force_login(user)
-    url = reverse("accounts:profile")
-    client.get(url)
+    client = _signed_in(user)
+    url = reverse(PROFILE)
     assert "Before" in client.get(url).content.decode()
     user.display_name = "After"
     user.save()

@@ -22,13 +22,6 @@ pytestmark = pytest.mark.django_db
 SESSIONS = "/api/v1/sessions/"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_default_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def post_log(client, token: str, routine):
     start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=30)
     body = {
