@@ -73,8 +73,10 @@ def fresh_redis_url(redis_url) -> Iterator[str]:
 
 
 @pytest.fixture
-def postgres_required(settings) -> None:
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+def postgres_required() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
         _need(servers.ServiceUnavailable("PostgreSQL is not installed: apt-get install postgresql"))
 
 

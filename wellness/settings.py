@@ -121,6 +121,13 @@ elif config.flag("DATABASE_PREPARED_STATEMENTS", default=True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": 5}
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend; a connection that served a request cleanly in the last
+    # half second skips the per-request health check (see wellness/db/postgresql).
+    DATABASES["default"]["ENGINE"] = "wellness.db.postgresql"
+    DATABASES["default"]["HEALTH_CHECK_WINDOW"] = (
+        config.integer("DATABASE_HEALTH_CHECK_WINDOW_MS", 500) / 1000
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------

@@ -23,6 +23,7 @@ db = settings.DATABASES["default"]
 print("SETTINGS=" + json.dumps({
     "engine": db["ENGINE"], "name": db["NAME"], "host": db.get("HOST"), "port": db.get("PORT"),
     "user": db.get("USER"), "conn_max_age": db["CONN_MAX_AGE"],
+    "health_check_window": db.get("HEALTH_CHECK_WINDOW"),
     "debug": settings.DEBUG, "allowed_hosts": settings.ALLOWED_HOSTS,
     "broker": app.conf.broker_url, "cache": settings.CACHES["default"]["BACKEND"],
     "cache_is_shared": settings.CACHE_IS_SHARED, "session_engine": settings.SESSION_ENGINE,
@@ -93,7 +94,8 @@ def test_database_url_postgres_is_parsed(tmp_path):
         DATABASE_URL="postgres://kneader:pw@db.internal:6543/kneadful",
         CONN_MAX_AGE="120",
     )
-    assert conf["engine"] == "django.db.backends.postgresql"
+    # Django's PostgreSQL backend, with the health-check window (wellness/db/postgresql).
+    assert conf["engine"] == "wellness.db.postgresql"
     assert (conf["name"], conf["host"], conf["port"], conf["user"]) == (
         "kneadful",
         "db.internal",
@@ -101,6 +103,15 @@ def test_database_url_postgres_is_parsed(tmp_path):
         "kneader",
     )
     assert conf["conn_max_age"] == 120
+    assert conf["health_check_window"] == 0.5
+
+
+def test_database_health_check_window_comes_from_the_environment(tmp_path):
+    url = "postgres://kneader:pw@db.internal:6543/kneadful"
+    conf = settings_from(tmp_path, DATABASE_URL=url, DATABASE_HEALTH_CHECK_WINDOW_MS="0")
+    assert conf["health_check_window"] == 0
+    sqlite = settings_from(tmp_path, DATABASE_HEALTH_CHECK_WINDOW_MS="250")
+    assert sqlite["health_check_window"] is None  # PostgreSQL only
 
 
 def test_redis_url_switches_the_celery_broker_and_cache(tmp_path):
