@@ -12,18 +12,22 @@ deactivated account is signed out on its next request.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
+import time
 from collections.abc import Callable
 from typing import Any
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
-from wellness.cache import cache_forget
+from wellness.cache import cache_forget, get_and_set
 
 USER_CACHE_SECONDS = 300
+# How long a process remembers which member a session key or an API token belongs to.
+OWNER_SECONDS = 15 * 60
 
 
 def user_cache_key(user_id: Any) -> str:
@@ -47,17 +51,58 @@ def token_cache_drop(token_key: str) -> None:
     cache_forget([token_cache_key(token_key)])
 
 
-def token_user(token_key: str, load: Callable[[str], Any]) -> Any:
+# Per request: the cache entries set in the token's round trip (see ``token_user``).
+_written_ahead: contextvars.ContextVar[dict[str, float] | None] = contextvars.ContextVar(
+    "written_ahead", default=None
+)
+
+
+def written_ahead(key: str) -> float | None:
+    """When (``time.monotonic()``) this request set ``key`` in its token's round trip."""
+    return (_written_ahead.get() or {}).get(key)
+
+
+def written_ahead_forget(**kwargs: Any) -> None:
+    """Connected to ``request_started``: nothing written for one request counts for another."""
+    _written_ahead.set(None)
+
+
+def token_user(
+    token_key: str,
+    load: Callable[[str], Any],
+    *,
+    write_ahead: Callable[[Any], tuple[str, Any, int]] | None = None,
+) -> Any:
     """The user of an API token: ``load(token_key)`` (None if unknown), cached like
-    ``get_user`` when the cache is shared; dropped when the token or the user changes."""
+    ``get_user`` when the cache is shared; dropped when the token or the user changes.
+
+    ``write_ahead(user_id)`` gives a cache entry (key, value, milliseconds) to set in the
+    same round trip as reading the token, for a write the request is about to make for
+    its member. Which member a token belongs to never changes (a new token is a new key),
+    so once this process has seen the token it knows whose entry to set; then the entry
+    is set, and ``written_ahead(key)`` says when, if the token still belongs to that
+    member. The first time, nothing is set.
+    """
     if not settings.CACHE_IS_SHARED:
         return load(token_key)
     key = token_cache_key(token_key)
-    user = cache.get(key)
+    owners = caches["session-owners"]
+    owner = owners.get(f"{key}:owner") if write_ahead is not None else None
+    if owner is None:
+        user = cache.get(key)
+    else:
+        ahead_key, value, milliseconds = write_ahead(owner)  # type: ignore[misc]
+        at = time.monotonic()
+        user = get_and_set(key, ahead_key, value, milliseconds=milliseconds)
     if user is None:
         user = load(token_key)
         if user is not None:
             cache.set(key, user, USER_CACHE_SECONDS)
+    if user is not None and write_ahead is not None:
+        if owner is not None and owner == user.pk:
+            _written_ahead.set({**(_written_ahead.get() or {}), ahead_key: at})
+        else:
+            owners.set(f"{key}:owner", user.pk, OWNER_SECONDS)
     return user
 
 

@@ -21,9 +21,7 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import cached_db
 from django.core.cache import caches
 
-from accounts.backends import member_cache_keys
-
-OWNER_SECONDS = 15 * 60
+from accounts.backends import OWNER_SECONDS, member_cache_keys
 
 # The cache entries read with this request's session (key -> value or None).
 _read_with_session: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(

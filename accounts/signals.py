@@ -7,7 +7,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from rest_framework.authtoken.models import Token
 
-from accounts.backends import token_cache_drop, user_cache_drop
+from accounts.backends import token_cache_drop, user_cache_drop, written_ahead_forget
 from accounts.models import User
 from accounts.sessions import read_with_session_forget
 
@@ -25,3 +25,4 @@ def token_changed(sender: type[Token], instance: Token, **kwargs: Any) -> None:
 
 
 request_started.connect(read_with_session_forget, dispatch_uid="accounts.read_with_session")
+request_started.connect(written_ahead_forget, dispatch_uid="accounts.written_ahead")

@@ -15,8 +15,9 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 DATABASES["default"]["CONN_MAX_AGE"] = 600  # noqa: F405
-# The product checks a reused connection once per request (one extra round trip);
-# ``bench/members.py --no-health-checks`` measures without it, for comparison.
+# The product checks a reused connection before a request's first query unless it
+# served a request cleanly in the last 0.5 s (wellness/db/postgresql); under load that
+# is never; ``bench/members.py --no-health-checks`` turns checking off, for comparison.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = (  # noqa: F405
     os.environ.get("BENCH_CONN_HEALTH_CHECKS", "true") == "true"
 )

@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from routines.authentication import (
     DocumentedAsTokenAuth,
     FastTokenAuthentication,
+    SessionLogTokenAuthentication,
     StatsTokenAuthentication,
 )
 from routines.filters import SeriesFilter
@@ -220,6 +221,7 @@ class SessionLogList(ApiClientFastPath, DocumentedAsTokenAuth, generics.ListCrea
         return session_logs_for(user=self.request.user)
 
     fast_method = "POST"
+    fast_authentication = SessionLogTokenAuthentication
 
     def fast(self, request: HttpRequest, user: Any, token: Any) -> tuple[Any, int] | None:
         """A JSON object of valid fields, stored (or already stored) by the service."""

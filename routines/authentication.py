@@ -13,6 +13,7 @@ keeps DRF's stock class.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
@@ -23,6 +24,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from accounts.backends import token_user
 from accounts.models import User
 from routines.models import MemberStatsSnapshot
+from routines.selectors import stats_generation_pending
 
 _SNAPSHOT_FIELDS = ("user_id", "generation", "computed_for", "timezone", "data", "updated_at")
 
@@ -56,13 +58,17 @@ class FastTokenAuthentication(TokenAuthentication):
     """DRF's token authentication, read with one precompiled query."""
 
     with_snapshot = False
+    # A cache entry to set in the token's round trip (``accounts.backends.token_user``).
+    write_ahead: Callable[[Any], tuple[str, Any, int]] | None = None
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         snapshot = None
         if self.with_snapshot:
             user, snapshot = self._read(key)
         else:  # from the cache when it is shared (see accounts.backends)
-            user = token_user(key, lambda token_key: self._read(token_key)[0])
+            user = token_user(
+                key, lambda token_key: self._read(token_key)[0], write_ahead=self.write_ahead
+            )
         if user is None:
             raise AuthenticationFailed("Invalid token.")
         if not user.is_active:
@@ -84,6 +90,14 @@ class FastTokenAuthentication(TokenAuthentication):
         if snapshot_fields and snapshot_row[0] is not None:
             return user, _from_row(MemberStatsSnapshot, snapshot_fields, snapshot_row)
         return user, None
+
+
+class SessionLogTokenAuthentication(FastTokenAuthentication):
+    """For logging a session: marks the member's cached stats generation pending in the
+    token's round trip (``routines.selectors.stats_generation_pending``), so the write
+    needs no second round trip to forget it afterwards."""
+
+    write_ahead = staticmethod(stats_generation_pending)
 
 
 class StatsTokenAuthentication(FastTokenAuthentication):

@@ -497,14 +497,29 @@ def stats_generation_cache_key(user_id: int) -> str:
     return f"routines:stats-generation:v1:{user_id}"
 
 
+# Held in place of a member's cached generation while a write of theirs is in flight.
+STATS_GENERATION_PENDING = "pending"
+STATS_GENERATION_PENDING_MS = 2000
+
+
+def stats_generation_pending(user_id: int) -> tuple[str, str, int]:
+    """The cache entry a writer sets before a write that bumps the member's generation
+    (``routines.services``): while it is there, readers neither trust a cached generation
+    nor store one (``cache.add`` does not overwrite it), so none keeps the old one past
+    the write's commit; it expires by itself."""
+    key = stats_generation_cache_key(user_id)
+    return key, STATS_GENERATION_PENDING, STATS_GENERATION_PENDING_MS
+
+
 def member_stats_key(*, user: User, today: dt.date | None = None) -> str | None:
     """``MemberStats.key`` without reading the figures: it changes on every write (the
     snapshot's generation), each new local day and a zone change. None when the member
     has no snapshot row yet.
 
     With a shared cache the generation is read from there (every write forgets it, at
-    once and on commit; ``routines.services``), so a page cached under this key costs no
-    database work; otherwise, and on a miss, one primary-key read in plain SQL.
+    once and on commit, or marks it pending while in flight; ``routines.services``), so a
+    page cached under this key costs no database work; otherwise, on a miss and while a
+    write is pending, one primary-key read in plain SQL.
     """
     cache_key = stats_generation_cache_key(user.pk)
     generation = None
@@ -512,7 +527,7 @@ def member_stats_key(*, user: User, today: dt.date | None = None) -> str | None:
         read, generation = cached_with_user(user, cache_key)  # see RoutinesConfig.ready
         if not read:
             generation = cache.get(cache_key)
-    if generation is None:
+    if generation is None or generation == STATS_GENERATION_PENDING:
         with connection.cursor() as cursor:
             cursor.execute(_generation_sql(), [user.pk])
             row = cursor.fetchone()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import time
 import uuid
 import zoneinfo
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
+from accounts.backends import written_ahead
 from accounts.models import User
 from routines.models import (
     BodyPart,
@@ -174,6 +176,20 @@ def _stats_generation_forget(*, user_ids: list[int]) -> None:
     if not settings.CACHE_IS_SHARED:
         return
     cache_forget([stats_generation_cache_key(user_id) for user_id in user_ids])
+
+
+# A pending mark set less than this long before the write commits is still there then
+# (it lasts ``STATS_GENERATION_PENDING_MS``); an older one is not relied on.
+STATS_PENDING_TRUSTED_SECONDS = 1.0
+
+
+def _stats_generation_marked_pending(*, user_id: int) -> bool:
+    """Whether this request marked the member's generation pending before writing (in
+    its token's round trip: ``routines.authentication.SessionLogTokenAuthentication``),
+    recently enough that the mark outlives the write's commit. Readers then neither
+    trust nor store a generation until it expires, so there is nothing to forget."""
+    at = written_ahead(stats_generation_cache_key(user_id))
+    return at is not None and time.monotonic() - at < STATS_PENDING_TRUSTED_SECONDS
 
 
 def _activity_apply(*, log: SessionLog, series_id: int, sign: int) -> None:
@@ -479,7 +495,8 @@ def _session_log_insert_counted(*, log: SessionLog, series_id: int) -> bool:
         row = cursor.fetchone()
     if row is None:
         return False
-    _stats_generation_forget(user_ids=[log.user_id])
+    if not _stats_generation_marked_pending(user_id=log.user_id):
+        _stats_generation_forget(user_ids=[log.user_id])
     log.pk = row[0]
     log._state.adding = False
     log._state.db = connection.alias

@@ -26,6 +26,16 @@ def cache_forget(keys: list[str]) -> None:
         transaction.on_commit(lambda: cache.delete_many(keys))
 
 
+def get_and_set(key: str, set_key: str, value: Any, *, milliseconds: int) -> Any:
+    """``cache.get(key)``, and ``cache.set(set_key, value)`` for ``milliseconds``: in one
+    round trip on Redis (``RedisCache.get_and_set``), one after the other elsewhere."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        return backend.get_and_set(key, set_key, value, milliseconds)
+    backend.set(set_key, value, milliseconds / 1000)
+    return backend.get(key)
+
+
 def local_first_get(key: str, *, local_seconds: int) -> Any:
     """From this process's memory (the "local" cache), else from the shared cache (then
     kept in memory for ``local_seconds``). Only for entries whose key says exactly what
@@ -66,3 +76,14 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def get_and_set(self, key: str, set_key: str, value: Any, milliseconds: int) -> Any:
+        """``get(key)``, and ``set(set_key, value)`` for ``milliseconds``, in one round trip
+        (a pipeline, not a transaction: the two are independent)."""
+        client = self._cache.get_client(write=True)
+        serializer = self._cache._serializer
+        pipeline = client.pipeline(transaction=False)
+        pipeline.get(self.make_and_validate_key(key))
+        pipeline.set(self.make_and_validate_key(set_key), serializer.dumps(value), px=milliseconds)
+        raw, _ = pipeline.execute()
+        return None if raw is None else serializer.loads(raw)

@@ -145,7 +145,7 @@ CACHES = {
         "LOCATION": "kneadful-local",
         "OPTIONS": {"MAX_ENTRIES": 200},  # a dashboard page is ~60 KB
     },
-    # Per process: which member each session key belongs to (accounts.sessions); tiny
+    # Per process: which member each session key or API token belongs to; tiny
     # entries, so many, and apart from the pages so these never push each other out.
     "session-owners": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

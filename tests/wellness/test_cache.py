@@ -46,6 +46,35 @@ def test_round_trips_on_a_real_redis(fresh_redis_url):
     assert cache.get("b") is None
 
 
+def test_get_and_set_is_one_pipeline_on_redis(fresh_redis_url, monkeypatch):
+    import redis
+
+    cache = RedisCache(fresh_redis_url, {})
+    cache.set("token", {"member": 7}, 60)
+    sent: list[int] = []
+    execute = redis.client.Pipeline.execute
+    monkeypatch.setattr(
+        redis.client.Pipeline,
+        "execute",
+        lambda self, *a, **kw: sent.append(len(self.command_stack)) or execute(self, *a, **kw),
+    )
+    assert cache.get_and_set("token", "mark", "pending", 1500) == {"member": 7}
+    assert cache.get_and_set("absent", "mark2", 3, 1500) is None
+    assert sent == [2, 2]  # each: both commands in one round trip
+    assert cache.get("mark") == "pending" and cache.get("mark2") == 3
+    assert 0 < cache._cache.get_client().pttl(cache.make_key("mark")) <= 1500
+
+
+def test_get_and_set_without_redis_does_both(db):
+    from django.core.cache import cache
+
+    from wellness.cache import get_and_set
+
+    cache.set("token", "member")
+    assert get_and_set("token", "mark", "pending", milliseconds=2000) == "member"
+    assert cache.get("mark") == "pending"
+
+
 def test_one_client_per_connection_pool(fresh_redis_url):
     import redis
 
@@ -83,6 +112,10 @@ def redis_site(fresh_redis_url, db):
     shared = {
         "default": {"BACKEND": "wellness.cache.RedisCache", "LOCATION": fresh_redis_url},
         "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"},
+        "session-owners": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "t-owners",
+        },
     }
     with override_settings(
         CACHES=shared,
@@ -90,8 +123,52 @@ def redis_site(fresh_redis_url, db):
         SESSION_ENGINE="django.contrib.sessions.backends.cached_db",
     ):
         caches["local"].clear()
+        caches["session-owners"].clear()
         yield caches["default"]
         caches["local"].clear()
+        caches["session-owners"].clear()
+
+
+def test_a_token_post_marks_the_generation_pending_in_the_tokens_round_trip(redis_site, user):
+    """On Redis: from the second POST of a token, the mark is set in the token's
+    pipeline (with its expiry) and the write sends nothing more to Redis."""
+    import redis
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from routines.selectors import STATS_GENERATION_PENDING, stats_generation_cache_key
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    routine = RoutineFactory()
+    client = redis_site._cache.get_client()
+    key = redis_site.make_key(stats_generation_cache_key(user.pk))
+
+    def post_counting_deletes() -> int:
+        start = timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
+        deletes: list[tuple] = []
+        real = redis.Redis.delete
+        redis.Redis.delete = lambda self, *names: deletes.append(names) or real(self, *names)
+        try:
+            response = api.post(
+                "/api/v1/sessions/",
+                {
+                    "routine": routine.pk,
+                    "started_at": start.isoformat(),
+                    "ended_at": (start + dt.timedelta(minutes=5)).isoformat(),
+                },
+                format="json",
+            )
+        finally:
+            redis.Redis.delete = real
+        assert response.status_code == 201, response.content
+        return len(deletes)
+
+    assert post_counting_deletes() == 1  # first sight of the token: forgotten afterwards
+    assert client.get(key) is None
+    assert post_counting_deletes() == 0
+    assert redis_site.get(stats_generation_cache_key(user.pk)) == STATS_GENERATION_PENDING
+    assert 0 < client.pttl(key) <= 2000
 
 
 def _user_reads(client, url: str) -> tuple[str, list[str]]:
