@@ -164,8 +164,8 @@ class ApiClientFastPath:
     """The plain case of a busy endpoint, from an API client, without DRF's machinery.
 
     Taken only for ``fast_method`` with a valid token (``fast_authentication``, the
-    view's own token class), no signed-in browser session (DRF would use the session
-    and check CSRF), no query string (``?format=`` picks DRF's renderer) and an Accept
+    view's own token class), no signed-in browser session (the browser's requests keep
+    DRF's whole path), no query string (``?format=`` picks DRF's renderer) and an Accept
     header DRF answers with plain JSON; then ``fast`` gives (data, status) with the
     view's own serializer, selector or service, and the answer is rendered by DRF's
     JSON renderer with DRF's default headers. Anything else, or ``fast`` returning
@@ -215,7 +215,7 @@ class SessionLogList(ApiClientFastPath, DocumentedAsTokenAuth, generics.ListCrea
     serializer_class = SessionLogSerializer
     pagination_class = Pagination
     filter_backends: list = []
-    authentication_classes = [SessionAuthentication, FastTokenAuthentication]
+    authentication_classes = [FastTokenAuthentication, SessionAuthentication]
 
     def get_queryset(self) -> QuerySet[SessionLog]:
         return session_logs_for(user=self.request.user)
@@ -303,7 +303,7 @@ class SessionLogDetail(generics.RetrieveUpdateDestroyAPIView):
 class MemberStatsView(ApiClientFastPath, DocumentedAsTokenAuth, APIView):
     """Your progress: streaks, this week and month, per body part, the last 12 weeks."""
 
-    authentication_classes = [SessionAuthentication, StatsTokenAuthentication]
+    authentication_classes = [StatsTokenAuthentication, SessionAuthentication]
     fast_authentication = StatsTokenAuthentication
 
     def fast(self, request: HttpRequest, user: Any, token: Any) -> tuple[Any, int]:

@@ -114,5 +114,5 @@ class DocumentedAsTokenAuth:
         if getattr(self, "swagger_fake_view", False):
             from rest_framework.authentication import SessionAuthentication
 
-            return [SessionAuthentication(), TokenAuthentication()]
+            return [TokenAuthentication(), SessionAuthentication()]
         return super().get_authenticators()  # type: ignore[misc]

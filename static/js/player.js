@@ -480,7 +480,7 @@ if (root && dataNode) {
       el.saved.hidden = false;
     } else if (result === "retry") {
       el.status.textContent =
-        errors?.status === 403
+        errors?.status === 401 || errors?.status === 403
           ? "Not saved yet: please check you are still logged in. Your session is kept on this device and we will keep trying."
           : "Not saved yet: no connection. Your session is kept on this device and will be sent automatically.";
       el.status.classList.add("sync-retry");

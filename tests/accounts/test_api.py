@@ -59,11 +59,17 @@ def test_token_bad_input_gets_field_errors(api_client, payload, field):
 
 
 def test_me_requires_authentication(api_client):
-    assert api_client.get(reverse("api-me")).status_code in (401, 403)
-    assert api_client.patch(reverse("api-me"), {"timezone": "UTC"}).status_code in (401, 403)
+    """401 with the token challenge, so a client knows to (re)authenticate."""
     bad_token = APIClient()
     bad_token.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
-    assert bad_token.get(reverse("api-me")).status_code in (401, 403)
+    for response, detail in [
+        (api_client.get(reverse("api-me")), "Authentication credentials were not provided."),
+        (api_client.patch(reverse("api-me"), {"timezone": "UTC"}), None),
+        (bad_token.get(reverse("api-me")), "Invalid token."),
+    ]:
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == "Token"
+        assert detail is None or response.json() == {"detail": detail}
 
 
 def test_me_get_shows_only_the_member(member_api, user, other_user):

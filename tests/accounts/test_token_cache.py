@@ -69,9 +69,12 @@ def request(client, method: str = "post", data: dict | None = None):
 
 
 def refused(response, message: str) -> bool:
-    # SessionAuthentication comes first on this view, so DRF answers 403 (not 401):
-    # it has no WWW-Authenticate challenge to send.
-    return response.status_code in {401, 403} and response.json() == {"detail": message}
+    # Token authentication comes first, so DRF answers 401 with its challenge.
+    return (
+        response.status_code == 401
+        and response["WWW-Authenticate"] == "Token"
+        and response.json() == {"detail": message}
+    )
 
 
 def cached(token_key: str):

@@ -292,8 +292,8 @@ def test_an_unknown_token_gets_drfs_invalid_token(client, user):
     routine = RoutineFactory()
     lean, drf_count, drf = both_ways(client, payload(routine), "0" * 40)
     assert drf_count == 1 and answer(lean) == answer(drf)
-    assert lean.status_code in {401, 403} and lean.json() == {"detail": "Invalid token."}
-    assert lean.get("WWW-Authenticate") == drf.get("WWW-Authenticate")
+    assert lean.status_code == 401 and lean.json() == {"detail": "Invalid token."}
+    assert lean["WWW-Authenticate"] == drf["WWW-Authenticate"] == "Token"
     assert not SessionLog.objects.exists()
 
 
@@ -304,7 +304,7 @@ def test_malformed_authorization_headers_get_drfs_answer(client, user, header):
     headers = {"Authorization": header.format(token=key)}
     lean, drf_count, drf = both_ways(client, payload(routine), None, **headers)
     assert drf_count == 1 and answer(lean) == answer(drf)
-    assert lean.status_code in {401, 403}
+    assert lean.status_code == 401
     assert not SessionLog.objects.exists()
 
 
@@ -321,7 +321,7 @@ def test_an_inactive_members_token_gets_drfs_answer(client, user):
     user.save()
     lean, drf_count, drf = both_ways(client, payload(RoutineFactory()), token)
     assert drf_count == 1 and answer(lean) == answer(drf)
-    assert lean.status_code in {401, 403}
+    assert lean.status_code == 401
     assert lean.json() == {"detail": "User inactive or deleted."}
     assert not SessionLog.objects.exists()
 
@@ -396,28 +396,40 @@ def test_a_missing_or_other_content_type_gets_drfs_answer(client, user, content_
     assert not SessionLog.objects.exists()
 
 
-# --- 4. a browser session comes first, with its CSRF check ----------------------------------------
+# --- 4. a browser session: CSRF-checked on its own, and a token comes first ----------------------
 
 
-def test_a_browser_session_is_checked_for_csrf_even_with_another_members_token(user, other_user):
+def test_a_browser_session_alone_is_checked_for_csrf(user):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    routine = RoutineFactory()
+    lean, drf_count, drf = both_ways(browser, payload(routine), None)
+    assert drf_count == 1 and answer(lean) == answer(drf)
+    assert lean.status_code == 403 and lean.json()["detail"].startswith("CSRF Failed")
+    assert not SessionLog.objects.exists()
+    # With the CSRF token, the session's member logs it.
+    secret = "a" * 32
+    browser.cookies[settings.CSRF_COOKIE_NAME] = secret
+    response = post(browser, payload(routine), None, **{"X-CSRFToken": secret})
+    assert response.status_code == 201, response.content
+    assert SessionLog.objects.get().user == user
+
+
+def test_a_token_sent_with_a_browser_session_is_the_one_used(user, other_user):
+    """DRF's order here: token first. A page cannot make a browser send another site's
+    Authorization header, so the token needs no CSRF check; the token's member logs it."""
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(user)
     other_token = token_for(other_user)
     routine = RoutineFactory()
-    lean, drf_count, drf = both_ways(browser, payload(routine), other_token)
-    assert drf_count == 1 and answer(lean) == answer(drf)
-    assert lean.status_code == 403 and lean.json()["detail"].startswith("CSRF Failed")
-    assert not SessionLog.objects.exists()
-    # With the CSRF token, DRF's order holds: the session member, not the token's.
-    secret = "a" * 32
-    browser.cookies[settings.CSRF_COOKIE_NAME] = secret
     with drf_calls() as calls:
-        response = post(browser, payload(routine), other_token, **{"X-CSRFToken": secret})
-    assert calls == ["SessionLogList"]
+        response = post(browser, payload(routine), other_token)
+    assert calls == ["SessionLogList"]  # a signed-in browser always takes DRF's path
     assert response.status_code == 201, response.content
     log = SessionLog.objects.get()
-    assert log.user == user and log.source == SessionLog.Source.API
-    assert not SessionLog.objects.filter(user=other_user).exists()
+    assert log.user == other_user and log.source == SessionLog.Source.API
+    bad = post(browser, payload(routine), "0" * 40)
+    assert bad.status_code == 401 and bad.json() == {"detail": "Invalid token."}
 
 
 # --- 5. the stored log --------------------------------------------------------------------------
@@ -546,7 +558,7 @@ def test_production_settings_render_json_only(tmp_path: Path):
     }
     for accept in ["text/html,application/xhtml+xml,*/*;q=0.8", "application/json"]:
         status, content_type, _ = answers[accept]
-        assert (status, content_type) == (403, "application/json")
+        assert (status, content_type) == (401, "application/json")
 
 
 # --- content negotiation and encodings: DRF's answer too ----------------------------------------
