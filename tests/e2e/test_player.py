@@ -259,3 +259,29 @@ def test_pending_log_is_sent_on_the_next_page_load(page, live_server):
     assert _pending(page) == {}
     log = SessionLog.objects.get(user=user)
     assert log.steps_completed == 0
+
+
+def test_signed_out_meanwhile_keeps_the_log_and_says_so(page, live_server):
+    """The session ended (e.g. signed out in another tab) before saving: the API answers
+    401, the log stays on the device and the member is told to check they are signed in."""
+    user = UserFactory()
+    routine = _short_routine()
+    _log_in(page, live_server, user)
+    page.goto(live_server.url + reverse("routines:play", kwargs={"pk": routine.pk}))
+    expect(page.locator("#player-play")).to_have_text("Start")
+    page.keyboard.press("Space")
+    page.wait_for_timeout(1100)
+    page.get_by_role("button", name="End early and log what I did").click()
+    answers = []
+    page.on(
+        "response",
+        lambda response: (
+            answers.append(response.status) if "/api/v1/sessions/" in response.url else None
+        ),
+    )
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+    page.get_by_role("button", name="Save session").click()
+    expect(page.locator("#sync-status")).to_contain_text("check you are still logged in")
+    assert answers and set(answers) == {401}
+    assert len(_pending(page)) == 1
+    assert not SessionLog.objects.filter(user=user).exists()
