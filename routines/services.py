@@ -331,6 +331,13 @@ def _step_count(routine: Routine) -> int:
     return routine.steps.count() if count is None else count
 
 
+# Fields of a log that ``full_clean`` leaves out: the member and the routine (already
+# checked: the member's own, a visible routine) and the values derived here rather than
+# given (duration from the times, which ``SessionLog.clean`` bounds; steps_total from
+# the routine; local_date and timezone from the member's zone).
+_DERIVED = ["user", "routine", "duration_seconds", "steps_total", "local_date", "timezone"]
+
+
 def _existing_log(*, user: User, client_id: uuid.UUID | None) -> SessionLog | None:
     if client_id is None:
         return None
@@ -384,9 +391,7 @@ def session_log_create(
     )
     try:
         # Constraints are checked by the database (Django would query once per constraint).
-        log.full_clean(
-            exclude=["user", "routine"], validate_unique=False, validate_constraints=False
-        )
+        log.full_clean(exclude=_DERIVED, validate_unique=False, validate_constraints=False)
     except ValidationError:
         # A retry of a log that was stored may no longer validate (e.g. now "too old"
         # rules); the member's first answer stands.
@@ -556,9 +561,7 @@ def session_log_update(*, user: User, log: SessionLog, **fields: object) -> Sess
     if "started_at" in fields:
         stored.local_date = _local(user, stored.started_at)
         stored.timezone = user.timezone
-    stored.full_clean(
-        exclude=["user", "routine"], validate_unique=False, validate_constraints=False
-    )
+    stored.full_clean(exclude=_DERIVED, validate_unique=False, validate_constraints=False)
     stored.save()
     _activity_apply(log=old, series_id=old_series_id, sign=-1)
     _activity_apply(log=stored, series_id=stored.routine.series_id, sign=1)
