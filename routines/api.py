@@ -309,7 +309,8 @@ class MemberStatsView(ApiClientFastPath, DocumentedAsTokenAuth, APIView):
     def fast(self, request: HttpRequest, user: Any, token: Any) -> tuple[Any, int]:
         """The figures without the calendar (no query string), as ``get`` gives them."""
         snapshot = token.stats_snapshot
-        return member_stats_json(user=user, heatmap=False, snapshot=snapshot), status.HTTP_200_OK
+        figures = member_stats_json(user=user, heatmap=False, snapshot=snapshot)
+        return _in_documented_order(figures), status.HTTP_200_OK
 
     @extend_schema(
         parameters=[
@@ -325,7 +326,34 @@ class MemberStatsView(ApiClientFastPath, DocumentedAsTokenAuth, APIView):
     def get(self, request: Request) -> Response:
         heatmap = request.query_params.get("include") == "heatmap"
         snapshot = getattr(request.auth, "stats_snapshot", None)
-        return Response(member_stats_json(user=request.user, heatmap=heatmap, snapshot=snapshot))
+        figures = member_stats_json(user=request.user, heatmap=heatmap, snapshot=snapshot)
+        return Response(_in_documented_order(figures))
+
+
+def _documented_order(serializer_class: type) -> dict[str, Any]:
+    """Field name -> the order of its items' fields (a list of objects) or None."""
+    order = {}
+    for name, field in serializer_class._declared_fields.items():
+        child = getattr(field, "child", None)
+        nested = getattr(child, "_declared_fields", None) is not None
+        order[name] = _documented_order(type(child)) if nested else None
+    return order
+
+
+_STATS_ORDER = _documented_order(MemberStatsSerializer)
+
+
+def _in_documented_order(data: dict[str, Any], order: dict[str, Any] = _STATS_ORDER) -> dict:
+    """The figures in ``MemberStatsSerializer``'s order (and their lists' objects in their
+    serializers'), whether just computed or read from the stored snapshot: jsonb keeps
+    keys in an order of its own."""
+    return {
+        name: data[name]
+        if items is None
+        else [_in_documented_order(item, items) for item in data[name]]
+        for name, items in order.items()
+        if name in data
+    }
 
 
 class RestDayList(generics.ListCreateAPIView):

@@ -184,3 +184,35 @@ def test_a_posted_log_shows_on_the_next_fast_get(client, user):
     assert after.json()["sessions_total"] == 1
     with drf_only():
         assert same_answer(after, get(client, token))
+
+
+@pytest.mark.parametrize("path", [STATS, STATS + "?include=heatmap"])
+def test_the_figures_come_in_the_documented_order_fresh_or_stored(client, user, path):
+    """Byte-stable answers: the first (computed) and the next (from the stored snapshot,
+    jsonb) list the fields in MemberStatsSerializer's order, and all of them."""
+    from routines.serializers import MemberStatsSerializer
+
+    log_sessions(user)
+    token = token_for(user)
+    documented = list(MemberStatsSerializer._declared_fields)
+    heatmap_only = {"heatmap", "rest_days"}
+    expected = [n for n in documented if "heatmap" in path or n not in heatmap_only]
+    first, second = get(client, token, path), get(client, token, path)
+    assert first.status_code == second.status_code == 200
+    assert list(first.json()) == list(second.json()) == expected
+    assert first.content == second.content
+
+
+def test_ordering_the_figures_drops_nothing(user):
+    from routines.api import _in_documented_order
+    from routines.selectors import member_stats_json
+
+    log_sessions(user, 2)
+    for _ in range(2):  # computed, then from the stored snapshot
+        raw = member_stats_json(user=user, heatmap=True)
+        ordered = _in_documented_order(raw)
+        assert ordered == raw  # dict equality ignores order: same keys, same values
+        for name in ["by_body_part", "weekly_minutes", "heatmap"]:
+            assert raw[name] and [set(item) for item in ordered[name]] == [
+                set(item) for item in raw[name]
+            ]
