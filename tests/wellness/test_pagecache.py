@@ -324,3 +324,35 @@ def test_the_fingerprint_follows_every_field_the_pages_show(user):
         assert pagecache._member_fingerprint(changed) == base
         setattr(changed, field, value)
         assert pagecache._member_fingerprint(changed) != base, field
+
+
+def test_masked_csrf_token_is_djangos_masking_with_a_uniform_fresh_mask(rf):
+    from collections import Counter
+
+    from django.middleware.csrf import (
+        CSRF_ALLOWED_CHARS,
+        _get_new_csrf_string,
+        _unmask_cipher_token,
+    )
+
+    request = rf.get("/")
+    secret = _get_new_csrf_string()
+    request.META["CSRF_COOKIE"] = secret
+    tokens = [pagecache.masked_csrf_token(request) for _ in range(3000)]
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True  # the cookie is sent again
+    assert len(set(tokens)) == len(tokens)  # a fresh mask every time
+    for token in tokens[:50]:
+        assert len(token) == 64 and set(token) <= set(CSRF_ALLOWED_CHARS)
+        assert _unmask_cipher_token(token) == secret  # what Django's middleware checks
+    counts = Counter(char for token in tokens for char in token[:32])
+    expected = 3000 * 32 / len(CSRF_ALLOWED_CHARS)  # ~1548 per character
+    assert set(counts) == set(CSRF_ALLOWED_CHARS)
+    assert all(0.8 * expected < n < 1.2 * expected for n in counts.values())
+
+
+def test_masked_csrf_token_without_a_cookie_is_djangos_own(rf):
+    from django.middleware.csrf import _unmask_cipher_token
+
+    request = rf.get("/")
+    token = pagecache.masked_csrf_token(request)
+    assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]  # a new cookie made
