@@ -151,9 +151,20 @@ def test_production_allows_the_site_host_by_default(tmp_path):
     assert conf["csrf_trusted"] == ["https://kneadful.example"]
 
 
-def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
+@pytest.mark.parametrize(
+    "services",
+    [
+        {},
+        {  # as deployed: PostgreSQL (Kneadful's backend) and Redis; check connects to neither
+            "DATABASE_URL": "postgres://kneader:pw@db.internal:5432/kneadful",
+            "REDIS_URL": "redis://cache.internal:6379/0",
+        },
+    ],
+    ids=["embedded", "postgres-redis"],
+)
+def test_production_settings_pass_check_deploy_without_warnings(tmp_path, services):
     result = run_manage(
-        tmp_path, "check", "--deploy", "--fail-level", "WARNING", **production_env()
+        tmp_path, "check", "--deploy", "--fail-level", "WARNING", **production_env(), **services
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
