@@ -204,8 +204,9 @@ class ApiClientFastPath:
         raise NotImplementedError
 
 
-# Accept headers for which DRF picks the JSON renderer with no media type parameters.
-_PLAIN_ACCEPT = frozenset({"*/*", "application/json"})
+# Accept headers for which DRF picks the JSON renderer with no media type parameters
+# (the last one is what axios and many other HTTP clients send by default).
+_PLAIN_ACCEPT = frozenset({"*/*", "application/json", "application/json, text/plain, */*"})
 
 
 class SessionLogList(ApiClientFastPath, DocumentedAsTokenAuth, generics.ListCreateAPIView):

@@ -134,6 +134,23 @@ def test_a_plain_token_json_post_never_enters_drf(client, user):
 # --- 2. the same answer as DRF --------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "accept", [None, "*/*", "application/json", "application/json, text/plain, */*"]
+)
+def test_plain_accept_headers_take_the_lean_path_with_drfs_answer(client, user, accept):
+    routine = RoutineFactory()
+    headers = {} if accept is None else {"Accept": accept}
+    body = payload(routine)
+    with drf_calls() as calls:
+        lean = post(client, body, token_for(user), **headers)
+    with drf_only():
+        drf = post(client, fresh(body), Token.objects.get(user=user).key, **headers)
+    assert calls == [] and lean.status_code == drf.status_code == 201
+    assert answer(lean)[:2] == answer(drf)[:2] and answer(lean)[3] == answer(drf)[3]
+    assert lean.get("Vary") == drf.get("Vary")
+    assert stable(lean.json()) == stable(drf.json())
+
+
 def test_lean_answer_equals_drf_create_and_the_stored_log(client):
     member = UserFactory(timezone="America/New_York")
     token = token_for(member)

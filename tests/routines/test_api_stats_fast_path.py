@@ -76,7 +76,9 @@ def same_answer(one, other) -> bool:
     return True
 
 
-@pytest.mark.parametrize("accept", [None, "*/*", "application/json"])
+@pytest.mark.parametrize(
+    "accept", [None, "*/*", "application/json", "application/json, text/plain, */*"]
+)
 def test_a_plain_token_get_takes_the_fast_path_with_drfs_exact_answer(client, user, accept):
     log_sessions(user)
     token = token_for(user)
