@@ -47,6 +47,43 @@ def member_api(user) -> APIClient:
 
 
 @pytest.fixture
+def token(user):
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.create(user=user)
+
+
+@pytest.fixture
+def token_api(token) -> APIClient:
+    """An API client sending the member's real token (``member_api`` skips authentication)."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def shared_cache() -> Iterator[None]:
+    """Settings as with Redis: the cache is shared by every process (the locmem test cache
+    stands in, in one process) and sessions are ``cached_db``, as production then uses."""
+    from django.test import override_settings
+
+    with override_settings(
+        CACHE_IS_SHARED=True, SESSION_ENGINE="django.contrib.sessions.backends.cached_db"
+    ):
+        yield
+
+
+@pytest.fixture
+def shared_browser(shared_cache, user):
+    """The member's browser, signed in while the shared-cache settings are on."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
 def member_client(client, user):
     client.force_login(user)
     return client

@@ -36,18 +36,6 @@ def shared():
         yield
 
 
-@pytest.fixture
-def token(user) -> Token:
-    return Token.objects.create(user=user)
-
-
-@pytest.fixture
-def api(token) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
-
-
 def payload(*, started_at: dt.datetime | None = None, minutes: int = 10) -> dict:
     start = started_at or timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
     return {
@@ -82,12 +70,14 @@ def cached(token_key: str):
 
 
 @pytest.mark.parametrize("method", ["post", "get"])
-def test_a_second_request_with_the_same_token_reads_no_token_or_user(shared, api, token, method):
-    response, first = request(api, method)
+def test_a_second_request_with_the_same_token_reads_no_token_or_user(
+    shared, token_api, token, method
+):
+    response, first = request(token_api, method)
     assert response.status_code in {200, 201}, response.content
     assert first  # the first request loaded the token's member
     assert cached(token.key) == token.user
-    response, second = request(api, method)
+    response, second = request(token_api, method)
     assert response.status_code in {200, 201}, response.content
     assert second == []
 
@@ -108,51 +98,51 @@ def test_the_cached_member_is_the_tokens_member(shared, user):
 
 
 @pytest.mark.parametrize("how", ["queryset", "instance"])
-def test_a_deleted_token_is_refused_on_the_next_request(shared, api, token, how):
+def test_a_deleted_token_is_refused_on_the_next_request(shared, token_api, token, how):
     key = token.key  # Django clears the primary key (the token) of a deleted instance
-    assert request(api)[0].status_code == 201
-    assert request(api)[1] == []  # served from the cache
+    assert request(token_api)[0].status_code == 201
+    assert request(token_api)[1] == []  # served from the cache
     if how == "queryset":
         Token.objects.filter(user=token.user).delete()
     else:
         token.delete()
     assert cached(key) is None
-    response, reads = request(api)
+    response, reads = request(token_api)
     assert refused(response, "Invalid token.")
     assert reads  # looked up again, not answered from the cache
     assert cached(key) is None
 
 
-def test_a_deactivated_member_is_refused_on_the_next_request(shared, api, token, user):
-    assert request(api)[0].status_code == 201
-    assert request(api)[1] == []
+def test_a_deactivated_member_is_refused_on_the_next_request(shared, token_api, token, user):
+    assert request(token_api)[0].status_code == 201
+    assert request(token_api)[1] == []
     user.is_active = False
     user.save()
-    response, _ = request(api)
+    response, _ = request(token_api)
     assert refused(response, "User inactive or deleted.")
     assert SessionLog.objects.filter(user=user).count() == 2  # the refused POST wrote nothing
 
 
-def test_a_deleted_member_is_refused_on_the_next_request(shared, api, token, user):
-    assert request(api)[0].status_code == 201
-    assert request(api)[1] == []
+def test_a_deleted_member_is_refused_on_the_next_request(shared, token_api, token, user):
+    assert request(token_api)[0].status_code == 201
+    assert request(token_api)[1] == []
     user.delete()
-    assert refused(request(api)[0], "Invalid token.")
+    assert refused(request(token_api)[0], "Invalid token.")
 
 
-def test_a_zone_change_moves_the_next_posts_local_date(shared, api, token, user):
+def test_a_zone_change_moves_the_next_posts_local_date(shared, token_api, token, user):
     assert user.timezone == "UTC"
     # 22:30 UTC yesterday: still yesterday in UTC, already today in Tokyo (UTC+9).
     yesterday = timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=1)
     late = dt.datetime.combine(yesterday, dt.time(22, 30), tzinfo=dt.UTC)
-    first = api.post(SESSIONS, payload(started_at=late, minutes=5), format="json")
+    first = token_api.post(SESSIONS, payload(started_at=late, minutes=5), format="json")
     assert first.status_code == 201, first.content
     assert first.json()["local_date"] == yesterday.isoformat()
     assert first.json()["timezone"] == "UTC"
-    assert request(api)[1] == []  # the member is cached now
+    assert request(token_api)[1] == []  # the member is cached now
     user.timezone = "Asia/Tokyo"
     user.save()
-    second = api.post(SESSIONS, payload(started_at=late, minutes=5), format="json")
+    second = token_api.post(SESSIONS, payload(started_at=late, minutes=5), format="json")
     assert second.status_code == 201, second.content
     assert second.json()["local_date"] == (yesterday + dt.timedelta(days=1)).isoformat()
     assert second.json()["timezone"] == "Asia/Tokyo"
@@ -160,9 +150,9 @@ def test_a_zone_change_moves_the_next_posts_local_date(shared, api, token, user)
 
 @override_settings(CACHE_IS_SHARED=False)
 @pytest.mark.parametrize("method", ["post", "get"])
-def test_with_a_per_process_cache_every_request_reads_the_token(api, token, method):
+def test_with_a_per_process_cache_every_request_reads_the_token(token_api, token, method):
     for _ in range(3):
-        response, reads = request(api, method)
+        response, reads = request(token_api, method)
         assert response.status_code in {200, 201}
         assert reads
     assert cached(token.key) is None
@@ -182,13 +172,13 @@ def test_token_user_without_a_shared_cache_always_loads(settings, user):
     assert calls == ["k" * 40, "k" * 40]
 
 
-def test_the_cache_key_never_contains_the_token(shared, api, token):
+def test_the_cache_key_never_contains_the_token(shared, token_api, token):
     key = token_cache_key(token.key)
     assert token.key not in key
     assert token.key.lower() not in key.lower()
     assert token_cache_key(token.key) == key  # stable
     assert token_cache_key(token.key[:-1] + ("0" if token.key[-1] != "0" else "1")) != key
-    request(api)
+    request(token_api)
     stored = list(caches["default"]._cache)
     assert stored
     assert not [name for name in stored if token.key in name]

@@ -15,7 +15,7 @@ import re
 import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -48,22 +48,6 @@ RESTED = "<p>Today is a rest day: your streak is safe.</p>"
 
 class Boom(Exception):
     pass
-
-
-@pytest.fixture
-def shared():
-    with override_settings(
-        CACHE_IS_SHARED=True, SESSION_ENGINE="django.contrib.sessions.backends.cached_db"
-    ):
-        yield
-
-
-@pytest.fixture
-def browser(shared, user) -> Client:
-    """The member's browser, signed in while the shared-cache settings are on."""
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def log(user, minutes: int, *, hours_ago: int = 3, **extra):
@@ -124,28 +108,28 @@ def warm(client, user) -> str:
 # --- a visit without changes ---------------------------------------------------------------
 
 
-def test_a_second_visit_makes_no_database_query(browser, user):
+def test_a_second_visit_makes_no_database_query(shared_browser, user):
     log(user, 12)
     member_stats(user=user)  # the member's figures exist (e.g. an earlier visit or the app)
     assert cached_generation(user) is None
-    first = visit(browser)
+    first = visit(shared_browser)
     assert cached_generation(user) == stored_generation(user)
-    second = quiet_visit(browser)
+    second = quiet_visit(shared_browser)
     assert totals(first) == totals(second) == (1, 12)
     # The same page apart from the per-request CSRF token.
     assert CSRF_VALUE.sub("", second) == CSRF_VALUE.sub("", first)
 
 
-def test_a_member_without_a_snapshot_gets_the_welcome_and_then_the_cached_key(browser, user):
+def test_a_member_without_a_snapshot_gets_the_welcome_and_then_the_cached_key(shared_browser, user):
     assert not MemberStatsSnapshot.objects.filter(user=user).exists()
-    first = visit(browser)
+    first = visit(shared_browser)
     assert f"Welcome, {user.get_short_name()}" in first
     assert totals(first) == (0, 0)
     assert MemberStatsSnapshot.objects.filter(user=user).exists()  # the first figures stored
-    page = warm(browser, user)
+    page = warm(shared_browser, user)
     assert f"Welcome, {user.get_short_name()}" in page
     log(user, 9)
-    page = visit(browser)
+    page = visit(shared_browser)
     assert "Welcome," not in page
     assert totals(page) == (1, 9)
 
@@ -153,23 +137,25 @@ def test_a_member_without_a_snapshot_gets_the_welcome_and_then_the_cached_key(br
 # --- every write path forgets the generation -------------------------------------------------
 
 
-def test_session_log_create_on_postgresql_shows_on_the_next_visit(postgres_required, browser, user):
+def test_session_log_create_on_postgresql_shows_on_the_next_visit(
+    postgres_required, shared_browser, user
+):
     assert connection.vendor == "postgresql"  # the single-statement insert path
     log(user, 12)
-    assert totals(warm(browser, user)) == (1, 12)
+    assert totals(warm(shared_browser, user)) == (1, 12)
     before = stored_generation(user)
     log(user, 5, hours_ago=2)
     assert stored_generation(user) > before
     assert cached_generation(user) is None  # forgotten at once
-    page = visit(browser)
+    page = visit(shared_browser)
     assert totals(page) == (2, 17)
     assert "17 minutes in 12 weeks" in page
-    assert totals(warm(browser, user)) == (2, 17)
+    assert totals(warm(shared_browser, user)) == (2, 17)
 
 
-def test_a_repeated_client_id_changes_nothing_and_keeps_the_cached_generation(browser, user):
+def test_a_repeated_client_id_changes_nothing_and_keeps_the_cached_generation(shared_browser, user):
     first = log(user, 12)
-    assert totals(warm(browser, user)) == (1, 12)
+    assert totals(warm(shared_browser, user)) == (1, 12)
     again, created = session_log_create(
         user=user,
         routine=first.routine,
@@ -179,76 +165,78 @@ def test_a_repeated_client_id_changes_nothing_and_keeps_the_cached_generation(br
     )
     assert (again.pk, created) == (first.pk, False)
     assert cached_generation(user) == stored_generation(user)
-    assert totals(quiet_visit(browser)) == (1, 12)
+    assert totals(quiet_visit(shared_browser)) == (1, 12)
 
 
-def test_session_log_update_shows_the_new_duration(browser, user):
+def test_session_log_update_shows_the_new_duration(shared_browser, user):
     entry = log(user, 12)
-    assert totals(warm(browser, user)) == (1, 12)
+    assert totals(warm(shared_browser, user)) == (1, 12)
     session_log_update(user=user, log=entry, ended_at=entry.started_at + dt.timedelta(minutes=30))
     assert cached_generation(user) is None
-    page = visit(browser)
+    page = visit(shared_browser)
     assert totals(page) == (1, 30)
     assert "30 minutes in 12 weeks" in page
-    assert totals(warm(browser, user)) == (1, 30)
+    assert totals(warm(shared_browser, user)) == (1, 30)
 
 
-def test_session_log_delete_shows_one_session_less(browser, user):
+def test_session_log_delete_shows_one_session_less(shared_browser, user):
     log(user, 12)
     second = log(user, 5, hours_ago=2)
-    assert totals(warm(browser, user)) == (2, 17)
+    assert totals(warm(shared_browser, user)) == (2, 17)
     session_log_delete(user=user, log=second)
     assert cached_generation(user) is None
-    assert totals(visit(browser)) == (1, 12)
-    assert totals(warm(browser, user)) == (1, 12)
+    assert totals(visit(shared_browser)) == (1, 12)
+    assert totals(warm(shared_browser, user)) == (1, 12)
 
 
-def test_rest_day_mark_shows_today_as_rest(browser, user):
+def test_rest_day_mark_shows_today_as_rest(shared_browser, user):
     log(user, 12, hours_ago=24 * 3)  # not today: the page offers a rest day
-    page = warm(browser, user)
+    page = warm(shared_browser, user)
     assert RESTED not in page
     assert "Need a break?" in page
     _, created = rest_day_mark(user=user, local_date=member_local_today(user=user))
     assert created
-    page = visit(browser)
+    page = visit(shared_browser)
     assert RESTED in page
     assert "Need a break?" not in page
-    assert RESTED in warm(browser, user)
+    assert RESTED in warm(shared_browser, user)
 
 
-def test_practice_plan_update_shows_the_new_plan(browser, user):
+def test_practice_plan_update_shows_the_new_plan(shared_browser, user):
     log(user, 12, hours_ago=24 * 3)
-    page = warm(browser, user)
+    page = warm(shared_browser, user)
     assert "(1 a week)" in page
     practice_plan_update(user=user, rest_weekdays=[2, 6], rest_days_per_week=3)
     assert cached_generation(user) is None
-    page = visit(browser)
+    page = visit(shared_browser)
     assert "(3 a week, besides your planned rest days)" in page
     checked = re.findall(r'<input[^>]*name="rest_weekdays"[^>]*value="(\d)"[^>]*checked', page)
     assert checked == ["2", "6"]
     practice_plan_update(user=user, rest_weekdays=[], rest_days_per_week=0)
-    page = visit(browser)
+    page = visit(shared_browser)
     assert "Your plan allows no extra rest days" in page
     assert "a week, besides" not in page
 
 
 @pytest.mark.parametrize("one_member", [True, False])
-def test_member_activity_rebuild_shows_logs_written_around_the_services(browser, user, one_member):
+def test_member_activity_rebuild_shows_logs_written_around_the_services(
+    shared_browser, user, one_member
+):
     log(user, 12)
-    assert totals(warm(browser, user)) == (1, 12)
+    assert totals(warm(shared_browser, user)) == (1, 12)
     start = timezone.now() - dt.timedelta(hours=1)
     SessionLogFactory(user=user, started_at=start, ended_at=start + dt.timedelta(minutes=8))
-    assert totals(quiet_visit(browser)) == (1, 12)  # a bulk import bypasses the aggregates
+    assert totals(quiet_visit(shared_browser)) == (1, 12)  # a bulk import bypasses the aggregates
     member_activity_rebuild(user=user if one_member else None)
     assert cached_generation(user) is None
-    page = visit(browser)
+    page = visit(shared_browser)
     assert totals(page) == (2, 20)
-    assert totals(warm(browser, user)) == (2, 20)
+    assert totals(warm(shared_browser, user)) == (2, 20)
 
 
-def test_a_session_posted_through_the_api_shows_in_the_browser(browser, user):
+def test_a_session_posted_through_the_api_shows_in_the_browser(shared_browser, user):
     log(user, 12)
-    assert totals(warm(browser, user)) == (1, 12)
+    assert totals(warm(shared_browser, user)) == (1, 12)
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     start = timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
@@ -262,44 +250,44 @@ def test_a_session_posted_through_the_api_shows_in_the_browser(browser, user):
         format="json",
     )
     assert response.status_code == 201, response.content
-    page = visit(browser)
+    page = visit(shared_browser)
     assert totals(page) == (2, 19)
     assert "19 minutes in 12 weeks" in page
 
 
-def test_another_members_write_keeps_this_members_cached_generation(browser, user):
+def test_another_members_write_keeps_this_members_cached_generation(shared_browser, user):
     log(user, 12)
-    warm(browser, user)
+    warm(shared_browser, user)
     log(UserFactory(), 40)
     assert cached_generation(user) == stored_generation(user)
-    assert totals(quiet_visit(browser)) == (1, 12)
+    assert totals(quiet_visit(shared_browser)) == (1, 12)
 
 
 # --- transactions -------------------------------------------------------------------------
 
 
-def test_a_rolled_back_write_leaves_the_old_figures_and_the_next_visits_work(browser, user):
+def test_a_rolled_back_write_leaves_the_old_figures_and_the_next_visits_work(shared_browser, user):
     log(user, 12)
-    assert totals(warm(browser, user)) == (1, 12)
+    assert totals(warm(shared_browser, user)) == (1, 12)
     before = stored_generation(user)
     with pytest.raises(Boom), transaction.atomic():
         log(user, 30, hours_ago=2)
         raise Boom
     assert stored_generation(user) == before
-    assert totals(visit(browser)) == (1, 12)
+    assert totals(visit(shared_browser)) == (1, 12)
     assert cached_generation(user) == before
-    assert totals(quiet_visit(browser)) == (1, 12)
+    assert totals(quiet_visit(shared_browser)) == (1, 12)
     log(user, 5, hours_ago=1)  # a later write that commits still shows
-    assert totals(visit(browser)) == (2, 17)
+    assert totals(visit(shared_browser)) == (2, 17)
 
 
 def test_the_generation_is_forgotten_again_when_the_write_commits(
-    browser, user, django_capture_on_commit_callbacks
+    shared_browser, user, django_capture_on_commit_callbacks
 ):
     """A reader on another connection may cache the old generation while the write's
     transaction is open; the forgetting on commit removes it."""
     log(user, 12)
-    warm(browser, user)
+    warm(shared_browser, user)
     old = stored_generation(user)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         log(user, 5, hours_ago=2)
@@ -307,7 +295,7 @@ def test_the_generation_is_forgotten_again_when_the_write_commits(
         cache.set(stats_generation_cache_key(user.pk), old)  # the racing reader's add
     assert callbacks
     assert cached_generation(user) is None
-    assert totals(visit(browser)) == (2, 17)
+    assert totals(visit(shared_browser)) == (2, 17)
 
 
 # --- a per-process cache ------------------------------------------------------------------

@@ -17,11 +17,8 @@ import pytest
 import time_machine
 from django.core.cache import cache, caches
 from django.db import connection
-from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from accounts.backends import token_cache_key
 from routines import services
@@ -45,34 +42,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def shared():
-    with override_settings(
-        CACHE_IS_SHARED=True, SESSION_ENGINE="django.contrib.sessions.backends.cached_db"
-    ):
-        yield
-
-
-@pytest.fixture
-def member_browser(shared, user) -> Client:
-    """The member's browser, signed in while the shared-cache settings are on."""
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def token(user) -> Token:
-    return Token.objects.create(user=user)
-
-
-@pytest.fixture
-def api(token) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
-
-
-@pytest.fixture
 def forgotten(monkeypatch) -> list[list[int]]:
     """The user ids each call of the service's forgetting was for."""
     calls: list[list[int]] = []
@@ -86,9 +55,9 @@ def forgotten(monkeypatch) -> list[list[int]]:
     return calls
 
 
-def post(api, minutes: int) -> None:
+def post(token_api, minutes: int) -> None:
     start = timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
-    response = api.post(
+    response = token_api.post(
         "/api/v1/sessions/",
         {
             "routine": RoutineFactory().pk,
@@ -109,26 +78,28 @@ def sql_reads(user) -> int:
 
 
 def test_the_first_post_with_a_token_forgets_the_generation_after_the_write(
-    member_browser, user, api, forgotten
+    shared_browser, user, token_api, forgotten
 ):
     log(user, 12)
-    assert totals(warm(member_browser, user)) == (1, 12)
+    assert totals(warm(shared_browser, user)) == (1, 12)
     forgotten.clear()
-    post(api, 5)  # this process has not seen the token yet: nothing was marked
+    post(token_api, 5)  # this process has not seen the token yet: nothing was marked
     assert forgotten == [[user.pk]]
     assert cached_generation(user) is None
-    assert totals(visit(member_browser)) == (2, 17)
+    assert totals(visit(shared_browser)) == (2, 17)
 
 
-def test_later_posts_mark_it_pending_and_skip_the_forgetting(member_browser, user, api, forgotten):
+def test_later_posts_mark_it_pending_and_skip_the_forgetting(
+    shared_browser, user, token_api, forgotten
+):
     log(user, 12)
-    post(api, 5)  # the process learns the token's member
-    assert totals(warm(member_browser, user)) == (2, 17)
+    post(token_api, 5)  # the process learns the token's member
+    assert totals(warm(shared_browser, user)) == (2, 17)
     forgotten.clear()
-    post(api, 3)
+    post(token_api, 3)
     assert forgotten == []  # nothing to forget: readers already ignore the generation
     assert cached_generation(user) == STATS_GENERATION_PENDING
-    page = visit(member_browser)
+    page = visit(shared_browser)
     assert totals(page) == (3, 20)
     assert "20 minutes in 12 weeks" in page
     # While the mark is there, every visit reads the generation and stores none.
@@ -142,27 +113,27 @@ def test_later_posts_mark_it_pending_and_skip_the_forgetting(member_browser, use
 
 
 def test_a_mark_older_than_the_trusted_window_is_followed_by_the_forgetting(
-    member_browser, user, api, forgotten, monkeypatch
+    shared_browser, user, token_api, forgotten, monkeypatch
 ):
     log(user, 12)
-    post(api, 5)
-    assert totals(warm(member_browser, user)) == (2, 17)
+    post(token_api, 5)
+    assert totals(warm(shared_browser, user)) == (2, 17)
     forgotten.clear()
     monkeypatch.setattr(services, "STATS_PENDING_TRUSTED_SECONDS", 0)  # e.g. a slow write
-    post(api, 3)
+    post(token_api, 3)
     assert forgotten == [[user.pk]]
     assert cached_generation(user) is None
-    assert totals(visit(member_browser)) == (3, 20)
+    assert totals(visit(shared_browser)) == (3, 20)
 
 
 def test_a_token_that_changed_hands_marks_its_new_member_the_usual_way(
-    shared, user, token, api, forgotten
+    shared_cache, user, token, token_api, forgotten
 ):
     other = UserFactory()
     owners = caches["session-owners"]
     owner_key = f"{token_cache_key(token.key)}:owner"
     owners.set(owner_key, other.pk)  # this process remembers another member for it
-    post(api, 5)
+    post(token_api, 5)
     # The mark went to the remembered member (harmless: they read SQL for 2 s), and the
     # token's real member is forgotten after the write, as without a mark.
     assert cache.get(stats_generation_cache_key(other.pk)) == STATS_GENERATION_PENDING
@@ -170,7 +141,7 @@ def test_a_token_that_changed_hands_marks_its_new_member_the_usual_way(
     assert owners.get(owner_key) == user.pk  # and the process now remembers the right one
 
 
-def test_a_reader_never_stores_a_generation_over_the_mark(shared, user):
+def test_a_reader_never_stores_a_generation_over_the_mark(shared_cache, user):
     log(user, 12)
     member_stats(user=user)  # the member's figures exist
     key = stats_generation_cache_key(user.pk)
@@ -184,13 +155,13 @@ def test_a_reader_never_stores_a_generation_over_the_mark(shared, user):
     assert sql_reads(user) == 0
 
 
-def test_posts_with_a_browser_session_are_unchanged(member_browser, user, forgotten):
+def test_posts_with_a_browser_session_are_unchanged(shared_browser, user, forgotten):
     """The browser's player posts with its session (DRF's path): forgotten after writing."""
     log(user, 12)
-    assert totals(warm(member_browser, user)) == (1, 12)
+    assert totals(warm(shared_browser, user)) == (1, 12)
     forgotten.clear()
     start = timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
-    response = member_browser.post(
+    response = shared_browser.post(
         "/api/v1/sessions/",
         {
             "routine": RoutineFactory().pk,
@@ -201,4 +172,4 @@ def test_posts_with_a_browser_session_are_unchanged(member_browser, user, forgot
     )
     assert response.status_code == 201, response.content
     assert forgotten == [[user.pk]]
-    assert totals(visit(member_browser)) == (2, 16)
+    assert totals(visit(shared_browser)) == (2, 16)
