@@ -5,6 +5,7 @@ import threading
 import uuid
 
 import pytest
+import time_machine
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -358,21 +359,26 @@ def test_same_client_id_posted_twice_concurrently_is_one_log(postgres_required):
 
 
 def test_me_stats_reports_the_dashboard_figures(member_api, user):
-    routine = RoutineFactory()
-    member_api.post(SESSIONS, _payload(routine, tension_before=8, tension_after=3), format="json")
-    body = member_api.get("/api/v1/me/stats/").json()
-    assert body["current_streak"] == 1 and body["longest_streak"] == 1
-    assert body["sessions_total"] == 1 and body["minutes_total"] == 10
-    assert body["sessions_this_week"] == 1 and body["minutes_this_week"] == 10
-    assert body["by_body_part"] == [
-        {"slug": "hands", "name": "Hands", "sessions": 1, "minutes": 10}
-    ]
-    assert len(body["weekly_minutes"]) == 12 and body["weekly_minutes"][-1]["minutes"] == 10
-    assert body["average_relief"] == 5.0
-    assert "heatmap" not in body
-    with_heatmap = member_api.get("/api/v1/me/stats/", {"include": "heatmap"}).json()
-    assert 365 <= len(with_heatmap["heatmap"]) <= 366
-    assert with_heatmap["heatmap"][-1]["minutes"] == 10
+    """At a fixed mid-week noon: run at 00:05 the session (started 30 minutes earlier)
+    would belong to yesterday, on a Monday to last week."""
+    with time_machine.travel(dt.datetime(2026, 11, 18, 12, 0, tzinfo=UTC), tick=True):
+        routine = RoutineFactory()
+        member_api.post(
+            SESSIONS, _payload(routine, tension_before=8, tension_after=3), format="json"
+        )
+        body = member_api.get("/api/v1/me/stats/").json()
+        assert body["current_streak"] == 1 and body["longest_streak"] == 1
+        assert body["sessions_total"] == 1 and body["minutes_total"] == 10
+        assert body["sessions_this_week"] == 1 and body["minutes_this_week"] == 10
+        assert body["by_body_part"] == [
+            {"slug": "hands", "name": "Hands", "sessions": 1, "minutes": 10}
+        ]
+        assert len(body["weekly_minutes"]) == 12 and body["weekly_minutes"][-1]["minutes"] == 10
+        assert body["average_relief"] == 5.0
+        assert "heatmap" not in body
+        with_heatmap = member_api.get("/api/v1/me/stats/", {"include": "heatmap"}).json()
+        assert 365 <= len(with_heatmap["heatmap"]) <= 366
+        assert with_heatmap["heatmap"][-1]["minutes"] == 10
 
 
 def test_rest_today_keeps_limits_and_is_idempotent(member_api, user):
