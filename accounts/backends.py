@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.core.cache import cache, caches
 
-from wellness.cache import cache_forget, get_and_set
+from wellness.cache import Sent, cache_forget, set_without_waiting
 
 USER_CACHE_SECONDS = 300
 # How long a process remembers which member a session key or an API token belongs to.
@@ -51,59 +51,80 @@ def token_cache_drop(token_key: str) -> None:
     cache_forget([token_cache_key(token_key)])
 
 
-# Per request: the cache entries set in the token's round trip (see ``token_user``).
-_written_ahead: contextvars.ContextVar[dict[str, float] | None] = contextvars.ContextVar(
-    "written_ahead", default=None
-)
-
-
-def written_ahead(key: str) -> float | None:
-    """When (``time.monotonic()``) this request set ``key`` in its token's round trip."""
-    return (_written_ahead.get() or {}).get(key)
-
-
-def written_ahead_forget(**kwargs: Any) -> None:
-    """Connected to ``request_started``: nothing written for one request counts for another."""
-    _written_ahead.set(None)
-
-
-def token_user(
-    token_key: str,
-    load: Callable[[str], Any],
-    *,
-    write_ahead: Callable[[Any], tuple[str, Any, int]] | None = None,
-) -> Any:
+def token_user(token_key: str, load: Callable[[str], Any]) -> Any:
     """The user of an API token: ``load(token_key)`` (None if unknown), cached like
-    ``get_user`` when the cache is shared; dropped when the token or the user changes.
-
-    ``write_ahead(user_id)`` gives a cache entry (key, value, milliseconds) to set in the
-    same round trip as reading the token, for a write the request is about to make for
-    its member. Which member a token belongs to never changes (a new token is a new key),
-    so once this process has seen the token it knows whose entry to set; then the entry
-    is set, and ``written_ahead(key)`` says when, if the token still belongs to that
-    member. The first time, nothing is set.
-    """
+    ``get_user`` when the cache is shared; dropped when the token or the user changes."""
     if not settings.CACHE_IS_SHARED:
         return load(token_key)
     key = token_cache_key(token_key)
-    owners = caches["session-owners"]
-    owner = owners.get(f"{key}:owner") if write_ahead is not None else None
-    if owner is None:
-        user = cache.get(key)
-    else:
-        ahead_key, value, milliseconds = write_ahead(owner)  # type: ignore[misc]
-        at = time.monotonic()
-        user = get_and_set(key, ahead_key, value, milliseconds=milliseconds)
+    user = cache.get(key)
     if user is None:
         user = load(token_key)
         if user is not None:
             cache.set(key, user, USER_CACHE_SECONDS)
-    if user is not None and write_ahead is not None:
-        if owner is not None and owner == user.pk:
-            _written_ahead.set({**(_written_ahead.get() or {}), ahead_key: at})
-        else:
-            owners.set(f"{key}:owner", user.pk, OWNER_SECONDS)
     return user
+
+
+# --- The token's member as this process last read it (for writes that check it) ----------
+
+
+def _member_key(token_key: str) -> str:
+    return f"{token_cache_key(token_key)}:member"
+
+
+def remember_token_member(token_key: str, user: Any) -> None:
+    """Keep ``user``, as just read for this API token, in this process for OWNER_SECONDS."""
+    if settings.CACHE_IS_SHARED:
+        caches["session-owners"].set(_member_key(token_key), user, OWNER_SECONDS)
+
+
+def remembered_token_member(token_key: str) -> Any:
+    """The member this process last read for the token, as they were then, or None.
+
+    Not a proof of anything: the token may have been deleted and the member changed
+    since. Only for a write that checks, in its own statement, that the token still
+    belongs to this member with the same attributes (``routines.services``), and that
+    calls ``forget_token_member`` when it does not."""
+    if not settings.CACHE_IS_SHARED:
+        return None
+    return caches["session-owners"].get(_member_key(token_key))
+
+
+def forget_token_member(token_key: str) -> None:
+    caches["session-owners"].delete(_member_key(token_key))
+
+
+# --- Cache entries a request sets ahead of its write -------------------------------------
+
+# Per request: key -> (when it was sent, its pending confirmation).
+_written_ahead: contextvars.ContextVar[dict[str, tuple[float, Sent]] | None] = (
+    contextvars.ContextVar("written_ahead", default=None)
+)
+
+
+def write_ahead(key: str, value: Any, milliseconds: int) -> None:
+    """Set a cache entry for a write this request is about to make, without waiting for
+    the cache's answer (``written_ahead`` reads it)."""
+    sent = set_without_waiting(key, value, milliseconds=milliseconds)
+    _written_ahead.set({**(_written_ahead.get() or {}), key: (time.monotonic(), sent)})
+
+
+def written_ahead(key: str) -> float | None:
+    """When (``time.monotonic()``) this request set ``key`` with ``write_ahead``, once
+    the cache confirmed it; None if it did not or the request never set it."""
+    at, sent = (_written_ahead.get() or {}).get(key, (None, None))
+    if sent is None or not sent.settle():
+        return None
+    return at
+
+
+def written_ahead_forget(**kwargs: Any) -> None:
+    """Connected to ``request_started`` and ``request_finished``: settles what the
+    request sent (its connections go back to the pool), and nothing written for one
+    request counts for another."""
+    for _, sent in (_written_ahead.get() or {}).values():
+        sent.settle()
+    _written_ahead.set(None)
 
 
 # Other apps' per-member cache keys, read in the same round trip as the cached user.

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.core.signals import request_started
+from django.core.signals import request_finished, request_started
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from rest_framework.authtoken.models import Token
@@ -26,3 +26,4 @@ def token_changed(sender: type[Token], instance: Token, **kwargs: Any) -> None:
 
 request_started.connect(read_with_session_forget, dispatch_uid="accounts.read_with_session")
 request_started.connect(written_ahead_forget, dispatch_uid="accounts.written_ahead")
+request_finished.connect(written_ahead_forget, dispatch_uid="accounts.written_ahead_settled")

@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.backends import forget_token_member
 from routines.authentication import (
     DocumentedAsTokenAuth,
     FastTokenAuthentication,
@@ -58,6 +59,7 @@ from routines.serializers import (
     SessionLogUpdateSerializer,
 )
 from routines.services import (
+    MemberChanged,
     RestLimitReached,
     favourite_set,
     practice_plan_update,
@@ -238,11 +240,19 @@ class SessionLogList(ApiClientFastPath, DocumentedAsTokenAuth, generics.ListCrea
         serializer = SessionLogSerializer(data=data, context={"request": _Member(user)})
         if not serializer.is_valid():
             return None
+        # The member as this process remembered them: checked by the insert itself.
+        verify_token = token.key if getattr(token, "verify_at_write", False) else None
         try:
             log, created = session_log_create(
-                user=user, source=SessionLog.Source.API, **serializer.validated_data
+                user=user,
+                source=SessionLog.Source.API,
+                verify_token=verify_token,
+                **serializer.validated_data,
             )
         except DjangoValidationError:
+            return None
+        except MemberChanged:
+            forget_token_member(token.key)  # read afresh from now on
             return None
         serializer.instance = log
         return serializer.data, status.HTTP_201_CREATED if created else status.HTTP_200_OK

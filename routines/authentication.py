@@ -6,22 +6,28 @@ project's hardware that compilation costs about as much CPU as the rest of a cac
 <key>`` header and the same tokens, read the token, its member and (for me/stats) the
 member's stats snapshot with one precompiled statement, and build the model
 instances from the row. Without the snapshot, the token's member comes from the
-shared cache when there is one (``accounts.backends.token_user``). Everything else
+shared cache when there is one (``accounts.backends.token_user``), and for logging a
+session from this process's memory, checked by the write itself. Everything else
 keeps DRF's stock class.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
-from accounts.backends import token_user
+from accounts.backends import (
+    remember_token_member,
+    remembered_token_member,
+    token_user,
+    write_ahead,
+)
 from accounts.models import User
 from routines.models import MemberStatsSnapshot
 from routines.selectors import stats_generation_pending
@@ -58,17 +64,13 @@ class FastTokenAuthentication(TokenAuthentication):
     """DRF's token authentication, read with one precompiled query."""
 
     with_snapshot = False
-    # A cache entry to set in the token's round trip (``accounts.backends.token_user``).
-    write_ahead: Callable[[Any], tuple[str, Any, int]] | None = None
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         snapshot = None
         if self.with_snapshot:
             user, snapshot = self._read(key)
         else:  # from the cache when it is shared (see accounts.backends)
-            user = token_user(
-                key, lambda token_key: self._read(token_key)[0], write_ahead=self.write_ahead
-            )
+            user = token_user(key, lambda token_key: self._read(token_key)[0])
         if user is None:
             raise AuthenticationFailed("Invalid token.")
         if not user.is_active:
@@ -93,11 +95,32 @@ class FastTokenAuthentication(TokenAuthentication):
 
 
 class SessionLogTokenAuthentication(FastTokenAuthentication):
-    """For logging a session: marks the member's cached stats generation pending in the
-    token's round trip (``routines.selectors.stats_generation_pending``), so the write
-    needs no second round trip to forget it afterwards."""
+    """For logging a session (``SessionLogList``'s fast path), with no round trip of its
+    own once this process has seen the token.
 
-    write_ahead = staticmethod(stats_generation_pending)
+    Then the token's member is the one this process remembers
+    (``accounts.backends.remembered_token_member``) and the token is marked
+    ``verify_at_write``: the service's insert checks, in the same statement, that the
+    token still belongs to that member, active and with the same zone and staff flag,
+    and writes nothing otherwise (``routines.services.MemberChanged``). The member's
+    stats generation is marked pending (``routines.selectors.stats_generation_pending``)
+    without waiting for the cache's answer, so the write needs no round trip to forget
+    it afterwards either. The first time, the token is read as usual and remembered.
+    Anything but that fast path must use the other classes.
+    """
+
+    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        if not settings.CACHE_IS_SHARED or connection.vendor != "postgresql":
+            return super().authenticate_credentials(key)
+        member = remembered_token_member(key)
+        if member is None:
+            user, token = super().authenticate_credentials(key)
+            remember_token_member(key, user)
+            return user, token
+        write_ahead(*stats_generation_pending(member.pk))
+        token = Token(key=key, user=member)
+        token.verify_at_write = True
+        return member, token
 
 
 class StatsTokenAuthentication(FastTokenAuthentication):

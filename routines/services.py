@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from accounts.backends import written_ahead
 from accounts.models import User
@@ -142,6 +143,11 @@ def series_publish(*, series: Series) -> Series:
     series.publish_at = None
     series.save(update_fields=["status", "published_at", "publish_at", "updated_at"])
     return series
+
+
+class MemberChanged(Exception):
+    """The API token no longer belongs to the member it was checked for, or the member
+    changed (``session_log_create(verify_token=...)``): nothing was written."""
 
 
 class RestLimitReached(Exception):
@@ -359,6 +365,7 @@ def session_log_create(
     rating: int | None = None,
     notes: str = "",
     source: str = SessionLog.Source.PLAYER,
+    verify_token: str | None = None,
 ) -> tuple[SessionLog, bool]:
     """Log a session; returns (log, created).
 
@@ -368,6 +375,13 @@ def session_log_create(
     calendar day at ``started_at`` in their current zone. ``SessionLog.clean`` gives
     the field messages (raised as ``ValidationError``). The log and the member's
     activity aggregates are written in one transaction.
+
+    ``verify_token`` (PostgreSQL only): ``user`` is a copy this process remembered for
+    that API token, not read for this request. The insert then also checks, in the same
+    statement, that the token still belongs to ``user`` and that the member is active
+    with the same zone and staff flag (all this function relies on), and raises
+    ``MemberChanged`` with nothing written if not; a log that fails validation is
+    raised as such, without looking up the member's earlier answer.
     """
     steps_total = _step_count(routine)
     log = SessionLog(
@@ -393,14 +407,20 @@ def session_log_create(
         # Constraints are checked by the database (Django would query once per constraint).
         log.full_clean(exclude=_DERIVED, validate_unique=False, validate_constraints=False)
     except ValidationError:
+        if verify_token is not None:  # not the member's for sure: no earlier answer
+            raise
         # A retry of a log that was stored may no longer validate (e.g. now "too old"
         # rules); the member's first answer stands.
         existing = _existing_log(user=user, client_id=client_id)
         if existing is not None:
             return existing, False
         raise
+    if verify_token is not None and connection.vendor != "postgresql":
+        raise MemberChanged("verify_token needs PostgreSQL")
     if connection.vendor == "postgresql":
-        if _session_log_insert_counted(log=log, series_id=routine.series_id):
+        if _session_log_insert_counted(
+            log=log, series_id=routine.series_id, verify_token=verify_token, user=user
+        ):
             return log, True
         existing = _existing_log(user=user, client_id=log.client_id)
         if existing is None:  # pragma: no cover - the conflict was on this very key
@@ -419,18 +439,36 @@ def session_log_create(
 
 
 @functools.cache
-def _insert_counted_sql() -> tuple[list, str]:
-    """The fields and the statement of ``_session_log_insert_counted`` (built once)."""
+def _insert_counted_sql(verified: bool = False) -> tuple[list, str]:
+    """The fields and the statement of ``_session_log_insert_counted`` (built once).
+
+    ``verified``: the log's values are selected from a check that the API token still
+    belongs to the member, active and unchanged (four more parameters first), and the
+    statement answers (inserted id or NULL, whether the check passed).
+    """
     fields = [f for f in SessionLog._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
     table = SessionLog._meta.db_table
     daily = DailyActivity._meta.db_table
     parts = BodyPartActivity._meta.db_table
     through = Series.body_parts.through._meta.db_table
     snapshot = MemberStatsSnapshot._meta.db_table
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(quote(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
+    check = ""
+    values = f"VALUES ({placeholders})"
+    answer = "SELECT id FROM ins"
+    if verified:
+        token, member = quote(Token._meta.db_table), quote(User._meta.db_table)
+        check = (
+            f"a AS (SELECT 1 FROM {token} t JOIN {member} u ON u.id = t.user_id "  # noqa: S608
+            "WHERE t.key = %s AND t.user_id = %s AND u.is_active AND u.is_staff = %s "
+            "AND u.timezone = %s), "
+        )
+        values = f"SELECT {placeholders} FROM a"  # noqa: S608
+        answer = "SELECT (SELECT id FROM ins), EXISTS (SELECT 1 FROM a)"
     sql = (
-        f"WITH ins AS (INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        f"WITH {check}ins AS (INSERT INTO {table} ({columns}) {values} "  # noqa: S608
         "ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id), "
         f"d AS (INSERT INTO {daily} (user_id, local_date, sessions, seconds, relief_sum, "
         "relief_count) SELECT %s, %s, 1, %s, %s, %s FROM ins "
@@ -444,8 +482,7 @@ def _insert_counted_sql() -> tuple[list, str]:
         f"sessions = {parts}.sessions + 1, seconds = {parts}.seconds + excluded.seconds "
         "RETURNING 1), "
         f"s AS (UPDATE {snapshot} SET generation = generation + 1, data = NULL "
-        "WHERE user_id = %s AND EXISTS (SELECT 1 FROM ins) RETURNING 1) "
-        "SELECT id FROM ins"
+        f"WHERE user_id = %s AND EXISTS (SELECT 1 FROM ins) RETURNING 1) {answer}"
     )
     return fields, sql
 
@@ -468,22 +505,30 @@ def _passed_as_is() -> list[bool]:
     ]
 
 
-def _session_log_insert_counted(*, log: SessionLog, series_id: int) -> bool:
+def _session_log_insert_counted(
+    *, log: SessionLog, series_id: int, verify_token: str | None = None, user: User | None = None
+) -> bool:
     """PostgreSQL: insert the log and add it to the aggregates in one statement.
 
     ``ON CONFLICT (user_id, client_id) DO NOTHING`` makes a repeated client_id a no-op
     (a racing twin waits for the first insert to commit, then does nothing); the
     aggregate upserts and the stats invalidation read the inserted row, so they happen
     exactly when the log is new. One statement is atomic by itself: no transaction
-    round trips. Returns whether the log was inserted (its pk is then set).
+    round trips. Returns whether the log was inserted (its pk is then set). With
+    ``verify_token``, only if the token still belongs to ``user`` as they were read
+    (else ``MemberChanged``).
     """
-    fields, sql = _insert_counted_sql()
+    fields, sql = _insert_counted_sql(verified=verify_token is not None)
     values = [
         f.pre_save(log, True) if passed else f.get_db_prep_save(f.pre_save(log, True), connection)
         for f, passed in zip(fields, _passed_as_is(), strict=True)
     ]
     relief = _relief(log)
+    check = []
+    if verify_token is not None:
+        check = [verify_token, user.pk, user.is_staff, user.timezone]
     params = [
+        *check,
         *values,
         log.user_id,
         log.local_date,
@@ -498,6 +543,11 @@ def _session_log_insert_counted(*, log: SessionLog, series_id: int) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
+    if verify_token is not None:
+        inserted, verified = row
+        if not verified:
+            raise MemberChanged("The token or its member changed.")
+        row = None if inserted is None else (inserted,)
     if row is None:
         return False
     if not _stats_generation_marked_pending(user_id=log.user_id):

@@ -4,17 +4,22 @@ Django's ``RedisCacheClient.get_client`` builds a new ``redis.Redis`` for every 
 call; its constructor fills a table of ~170 response callbacks each time, which costs
 more CPU than the round trip to Redis. A ``redis.Redis`` is safe to share (each
 command borrows a connection from the pool), so this client builds one per pool and
-reuses it. Everything else is Django's backend, unchanged.
+reuses it. It can also send a ``SET`` without waiting for the reply
+(``set_without_waiting``). Everything else is Django's backend, unchanged.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends import redis as django_redis
 from django.db import connection, transaction
+
+logger = logging.getLogger(__name__)
 
 
 def cache_forget(keys: list[str]) -> None:
@@ -26,14 +31,44 @@ def cache_forget(keys: list[str]) -> None:
         transaction.on_commit(lambda: cache.delete_many(keys))
 
 
-def get_and_set(key: str, set_key: str, value: Any, *, milliseconds: int) -> Any:
-    """``cache.get(key)``, and ``cache.set(set_key, value)`` for ``milliseconds``: in one
-    round trip on Redis (``RedisCache.get_and_set``), one after the other elsewhere."""
+def set_without_waiting(key: str, value: Any, *, milliseconds: int) -> Sent:
+    """``cache.set(key, value)`` for ``milliseconds``, sent now and confirmed later
+    (``Sent.settle``), so the caller goes on with its work while Redis answers instead
+    of sleeping until it does. On other backends, set at once."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        return backend.get_and_set(key, set_key, value, milliseconds)
-    backend.set(set_key, value, milliseconds / 1000)
-    return backend.get(key)
+        return backend.set_without_waiting(key, value, milliseconds)
+    backend.set(key, value, milliseconds / 1000)
+    return Sent(None, None, ok=True)
+
+
+class Sent:
+    """A command sent to Redis on a connection kept out of the pool until its reply is
+    read: ``settle()`` reads it (by then usually waiting in the socket), puts the
+    connection back and says whether the command succeeded. Settle every one."""
+
+    def __init__(self, pool: Any, connection: Any, *, ok: bool = False) -> None:
+        self._pool = pool
+        self._connection = connection
+        self._ok = ok
+
+    def settle(self) -> bool:
+        if self._connection is None:
+            return self._ok
+        connection, self._connection = self._connection, None
+        try:
+            connection.read_response()
+            self._ok = True
+        except redis.ResponseError:
+            logger.warning("Redis refused a command sent without waiting", exc_info=True)
+            self._ok = False
+        except Exception:  # lost with the connection: the command may not have run
+            logger.warning("Redis did not confirm a command sent without waiting", exc_info=True)
+            connection.disconnect()
+            self._ok = False
+        finally:
+            self._pool.release(connection)
+        return self._ok
 
 
 def local_first_get(key: str, *, local_seconds: int) -> Any:
@@ -77,13 +112,20 @@ class RedisCache(django_redis.RedisCache):
         super().__init__(server, params)
         self._class = RedisCacheClient
 
-    def get_and_set(self, key: str, set_key: str, value: Any, milliseconds: int) -> Any:
-        """``get(key)``, and ``set(set_key, value)`` for ``milliseconds``, in one round trip
-        (a pipeline, not a transaction: the two are independent)."""
-        client = self._cache.get_client(write=True)
-        serializer = self._cache._serializer
-        pipeline = client.pipeline(transaction=False)
-        pipeline.get(self.make_and_validate_key(key))
-        pipeline.set(self.make_and_validate_key(set_key), serializer.dumps(value), px=milliseconds)
-        raw, _ = pipeline.execute()
-        return None if raw is None else serializer.loads(raw)
+    def set_without_waiting(self, key: str, value: Any, milliseconds: int) -> Sent:
+        """``set(key, value)`` for ``milliseconds``, sent without waiting for the reply
+        (``wellness.cache.set_without_waiting``)."""
+        key = self.make_and_validate_key(key)
+        value = self._cache._serializer.dumps(value)
+        pool = self._cache.get_client(write=True).connection_pool
+        connection = pool.get_connection()
+        try:
+            try:
+                connection.send_command("SET", key, value, "PX", milliseconds)
+            except redis.ConnectionError:  # e.g. Redis restarted since: reconnect once
+                connection.disconnect()
+                connection.send_command("SET", key, value, "PX", milliseconds)
+        except BaseException:
+            pool.release(connection)
+            raise
+        return Sent(pool, connection)

@@ -46,33 +46,64 @@ def test_round_trips_on_a_real_redis(fresh_redis_url):
     assert cache.get("b") is None
 
 
-def test_get_and_set_is_one_pipeline_on_redis(fresh_redis_url, monkeypatch):
+def _in_use(cache) -> int:
+    return len(cache._cache.get_client(write=True).connection_pool._in_use_connections)
+
+
+def test_a_set_sent_without_waiting_is_confirmed_when_settled(fresh_redis_url):
+    cache = RedisCache(fresh_redis_url, {})
+    sent = cache.set_without_waiting("mark", "pending", 1500)
+    assert _in_use(cache) == 1  # its connection waits for the reply to be read
+    assert sent.settle() is True
+    assert sent.settle() is True  # once read, the answer stays
+    assert _in_use(cache) == 0
+    assert cache.get("mark") == "pending"
+    assert 0 < cache._cache.get_client().pttl(cache.make_key("mark")) <= 1500
+    cache.set_without_waiting("count", 3, 1500).settle()
+    assert cache.get("count") == 3  # stored as Django's backend stores it
+
+
+def test_a_refused_set_settles_false_and_keeps_its_connection(fresh_redis_url, caplog):
+    cache = RedisCache(fresh_redis_url, {})
+    cache.set("before", 1)
+    pool = cache._cache.get_client(write=True).connection_pool
+    sent = cache.set_without_waiting("mark", "pending", 0)  # Redis refuses an expiry of 0
+    assert sent.settle() is False
+    assert "refused" in caplog.text
+    assert _in_use(cache) == 0 and len(pool._available_connections) == 1
+    assert cache.get("mark") is None and cache.get("before") == 1
+
+
+def test_a_set_whose_reply_is_lost_settles_false_and_drops_the_connection(
+    fresh_redis_url, caplog, monkeypatch
+):
     import redis
 
     cache = RedisCache(fresh_redis_url, {})
-    cache.set("token", {"member": 7}, 60)
-    sent: list[int] = []
-    execute = redis.client.Pipeline.execute
-    monkeypatch.setattr(
-        redis.client.Pipeline,
-        "execute",
-        lambda self, *a, **kw: sent.append(len(self.command_stack)) or execute(self, *a, **kw),
-    )
-    assert cache.get_and_set("token", "mark", "pending", 1500) == {"member": 7}
-    assert cache.get_and_set("absent", "mark2", 3, 1500) is None
-    assert sent == [2, 2]  # each: both commands in one round trip
-    assert cache.get("mark") == "pending" and cache.get("mark2") == 3
-    assert 0 < cache._cache.get_client().pttl(cache.make_key("mark")) <= 1500
+    sent = cache.set_without_waiting("mark", "pending", 1500)
+    connection = sent._connection
+
+    def lost(*args, **kwargs):
+        raise redis.ConnectionError("Connection closed by server.")
+
+    monkeypatch.setattr(connection, "read_response", lost)
+    assert sent.settle() is False
+    assert "did not confirm" in caplog.text
+    assert connection._sock is None  # never reused with an unread reply in it
+    assert _in_use(cache) == 0
+    monkeypatch.undo()
+    assert cache.set_without_waiting("mark", "again", 1500).settle() is True
+    assert cache.get("mark") == "again"
 
 
-def test_get_and_set_without_redis_does_both(db):
+def test_set_without_waiting_elsewhere_sets_at_once(db):
     from django.core.cache import cache
 
-    from wellness.cache import get_and_set
+    from wellness.cache import set_without_waiting
 
-    cache.set("token", "member")
-    assert get_and_set("token", "mark", "pending", milliseconds=2000) == "member"
+    sent = set_without_waiting("mark", "pending", milliseconds=2000)
     assert cache.get("mark") == "pending"
+    assert sent.settle() is True
 
 
 def test_one_client_per_connection_pool(fresh_redis_url):
@@ -129,9 +160,10 @@ def redis_site(fresh_redis_url, db):
         caches["session-owners"].clear()
 
 
-def test_a_token_post_marks_the_generation_pending_in_the_tokens_round_trip(redis_site, user):
-    """On Redis: from the second POST of a token, the mark is set in the token's
-    pipeline (with its expiry) and the write sends nothing more to Redis."""
+def test_a_token_post_waits_for_redis_only_the_first_time(redis_site, user, postgres_required):
+    """On Redis: from the second POST of a token in this process, nothing is read from
+    Redis, the mark is sent without waiting (with its expiry) and nothing more is sent
+    after the write; every connection is back in the pool when the request ends."""
     import redis
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
@@ -144,11 +176,14 @@ def test_a_token_post_marks_the_generation_pending_in_the_tokens_round_trip(redi
     client = redis_site._cache.get_client()
     key = redis_site.make_key(stats_generation_cache_key(user.pk))
 
-    def post_counting_deletes() -> int:
+    def post(**fields) -> tuple[int, list[str]]:
+        """(status, the Redis commands the request waited for)."""
         start = timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
-        deletes: list[tuple] = []
-        real = redis.Redis.delete
-        redis.Redis.delete = lambda self, *names: deletes.append(names) or real(self, *names)
+        waited: list[str] = []
+        real = redis.Redis.execute_command
+        redis.Redis.execute_command = lambda self, *args, **kw: (
+            waited.append(args[0]) or real(self, *args, **kw)
+        )
         try:
             response = api.post(
                 "/api/v1/sessions/",
@@ -156,19 +191,25 @@ def test_a_token_post_marks_the_generation_pending_in_the_tokens_round_trip(redi
                     "routine": routine.pk,
                     "started_at": start.isoformat(),
                     "ended_at": (start + dt.timedelta(minutes=5)).isoformat(),
+                    **fields,
                 },
                 format="json",
             )
         finally:
-            redis.Redis.delete = real
-        assert response.status_code == 201, response.content
-        return len(deletes)
+            redis.Redis.execute_command = real
+        assert _in_use(redis_site) == 0
+        return response.status_code, waited
 
-    assert post_counting_deletes() == 1  # first sight of the token: forgotten afterwards
+    status, waited = post()
+    assert status == 201
+    assert "GET" in waited and "DEL" in waited  # the token read; forgotten afterwards
     assert client.get(key) is None
-    assert post_counting_deletes() == 0
+    status, waited = post()
+    assert (status, waited) == (201, [])
     assert redis_site.get(stats_generation_cache_key(user.pk)) == STATS_GENERATION_PENDING
     assert 0 < client.pttl(key) <= 2000
+    status, _ = post(rating=9)  # refused: the mark sent ahead is still settled
+    assert status == 400
 
 
 def _user_reads(client, url: str) -> tuple[str, list[str]]:
