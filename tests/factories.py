@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import factory
 from allauth.account.models import EmailAddress
@@ -94,3 +95,18 @@ class SessionLogFactory(factory.django.DjangoModelFactory):
     steps_total = 3
     local_date = factory.LazyAttribute(lambda o: o.started_at.astimezone(o.user.zone).date())
     timezone = factory.LazyAttribute(lambda o: o.user.timezone)
+
+
+def session_payload(
+    routine: Routine, *, start: dt.datetime | None = None, minutes: int = 10, **fields: object
+) -> dict:
+    """A ``POST /api/v1/sessions/`` body: ``minutes`` long, started an hour ago (or at
+    ``start``), under a fresh ``client_id``; ``fields`` add to or override it."""
+    start = start or timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
+    return {
+        "client_id": str(uuid.uuid4()),
+        "routine": routine.pk,
+        "started_at": start.isoformat(),
+        "ended_at": (start + dt.timedelta(minutes=minutes)).isoformat(),
+        **fields,
+    }

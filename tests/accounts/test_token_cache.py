@@ -9,7 +9,6 @@ member's requests depend on (the zone) must take effect on the very next request
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 from django.core.cache import caches
@@ -22,7 +21,7 @@ from rest_framework.test import APIClient
 
 from accounts.backends import token_cache_key, token_user
 from routines.models import SessionLog
-from tests.factories import RoutineFactory, UserFactory
+from tests.factories import RoutineFactory, UserFactory, session_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -37,21 +36,13 @@ def shared():
         yield
 
 
-def payload(*, started_at: dt.datetime | None = None, minutes: int = 10) -> dict:
-    start = started_at or timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
-    return {
-        "routine": RoutineFactory().pk,
-        "started_at": start.isoformat(),
-        "ended_at": (start + dt.timedelta(minutes=minutes)).isoformat(),
-        "client_id": str(uuid.uuid4()),
-    }
-
-
 def request(client, method: str = "post", data: dict | None = None):
     """The response and the SQL it sent that touched the token or user tables."""
     with CaptureQueriesContext(connection) as queries:
         if method == "post":
-            response = client.post(SESSIONS, data or payload(), format="json")
+            response = client.post(
+                SESSIONS, data or session_payload(RoutineFactory()), format="json"
+            )
         else:
             response = client.get(SESSIONS)
     return response, [q["sql"] for q in queries if _reads_auth_tables(q["sql"])]
@@ -96,7 +87,7 @@ def test_the_cached_member_is_the_tokens_member(shared, user):
         for token, owner in [(mine, user), (theirs, other)]:
             client = APIClient()
             client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-            response = client.post(SESSIONS, payload(), format="json")
+            response = client.post(SESSIONS, session_payload(RoutineFactory()), format="json")
             assert response.status_code == 201
             log = SessionLog.objects.get(client_id=response.json()["client_id"])
             assert log.user_id == owner.pk
@@ -142,14 +133,18 @@ def test_a_zone_change_moves_the_next_posts_local_date(shared, token_api, token,
     # 22:30 UTC yesterday: still yesterday in UTC, already today in Tokyo (UTC+9).
     yesterday = timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=1)
     late = dt.datetime.combine(yesterday, dt.time(22, 30), tzinfo=dt.UTC)
-    first = token_api.post(SESSIONS, payload(started_at=late, minutes=5), format="json")
+    first = token_api.post(
+        SESSIONS, session_payload(RoutineFactory(), start=late, minutes=5), format="json"
+    )
     assert first.status_code == 201, first.content
     assert first.json()["local_date"] == yesterday.isoformat()
     assert first.json()["timezone"] == "UTC"
     assert request(token_api)[1] == []  # the member is cached now
     user.timezone = "Asia/Tokyo"
     user.save()
-    second = token_api.post(SESSIONS, payload(started_at=late, minutes=5), format="json")
+    second = token_api.post(
+        SESSIONS, session_payload(RoutineFactory(), start=late, minutes=5), format="json"
+    )
     assert second.status_code == 201, second.content
     assert second.json()["local_date"] == (yesterday + dt.timedelta(days=1)).isoformat()
     assert second.json()["timezone"] == "Asia/Tokyo"

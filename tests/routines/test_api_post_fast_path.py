@@ -30,6 +30,7 @@ from routines.models import Series, SessionLog
 from tests import settings as read_with_debug
 from tests.drf import drf_calls
 from tests.factories import RoutineFactory, SeriesFactory, UserFactory
+from tests.factories import session_payload as payload
 
 pytestmark = pytest.mark.django_db
 
@@ -60,17 +61,6 @@ def production_renderers() -> Iterator[None]:
 
 def token_for(user) -> str:
     return Token.objects.create(user=user).key
-
-
-def payload(routine, **extra) -> dict:
-    start = dt.datetime.now(UTC).replace(microsecond=0) - dt.timedelta(minutes=30)
-    return {
-        "client_id": str(uuid.uuid4()),
-        "routine": routine.pk,
-        "started_at": start.isoformat(),
-        "ended_at": (start + dt.timedelta(minutes=10)).isoformat(),
-        **extra,
-    }
 
 
 def fresh(body: dict) -> dict:

@@ -8,16 +8,13 @@ nothing from one request's validation may reach the next.
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
-
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from routines.models import NOTES_MAX_LENGTH, Series, SessionLog
 from routines.serializers import SessionLogSerializer, SessionLogUpdateSerializer
 from tests.factories import RoutineFactory, SeriesFactory, UserFactory
+from tests.factories import session_payload as payload
 
 pytestmark = pytest.mark.django_db
 
@@ -28,17 +25,6 @@ def api_for(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
-
-
-def payload(routine, **changes) -> dict:
-    start = timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
-    return {
-        "routine": routine.pk,
-        "started_at": start.isoformat(),
-        "ended_at": (start + dt.timedelta(minutes=10)).isoformat(),
-        "client_id": str(uuid.uuid4()),
-        **changes,
-    }
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ from routines.selectors import (
     member_stats_key,
     stats_generation_cache_key,
 )
-from tests.factories import RoutineFactory, SeriesFactory, UserFactory
+from tests.factories import RoutineFactory, SeriesFactory, UserFactory, session_payload
 from tests.routines.test_stats_cache import (
     cached_generation,
     log,
@@ -78,18 +78,8 @@ def token_reads(monkeypatch) -> list[str]:
 
 
 def post(api, minutes: int = 5, *, expect: int = 201, routine=None, **fields):
-    start = timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
-    response = api.post(
-        "/api/v1/sessions/",
-        {
-            "routine": (routine or RoutineFactory()).pk,
-            "started_at": start.isoformat(),
-            "ended_at": (start + dt.timedelta(minutes=minutes)).isoformat(),
-            "client_id": str(uuid.uuid4()),
-            **fields,
-        },
-        format="json",
-    )
+    body = session_payload(routine or RoutineFactory(), minutes=minutes, **fields)
+    response = api.post("/api/v1/sessions/", body, format="json")
     assert response.status_code == expect, response.content
     return response
 
