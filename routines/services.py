@@ -190,10 +190,11 @@ STATS_PENDING_TRUSTED_SECONDS = 1.0
 
 
 def _stats_generation_marked_pending(*, user_id: int) -> bool:
-    """Whether this request marked the member's generation pending before writing (in
-    its token's round trip: ``routines.authentication.SessionLogTokenAuthentication``),
-    recently enough that the mark outlives the write's commit. Readers then neither
-    trust nor store a generation until it expires, so there is nothing to forget."""
+    """Whether this request marked the member's generation pending before writing
+    (``routines.authentication.SessionLogTokenAuthentication``), the cache confirmed
+    it, and recently enough that the mark outlives the write's commit. Readers then
+    neither trust nor store a generation until it expires, so there is nothing to
+    forget."""
     at = written_ahead(stats_generation_cache_key(user_id))
     return at is not None and time.monotonic() - at < STATS_PENDING_TRUSTED_SECONDS
 

@@ -145,7 +145,8 @@ CACHES = {
         "LOCATION": "kneadful-local",
         "OPTIONS": {"MAX_ENTRIES": 200},  # a dashboard page is ~60 KB
     },
-    # Per process: which member each session key or API token belongs to; tiny
+    # Per process: which member each session key belongs to, and a copy of each API
+    # token's member (checked by the write that uses it: routines.services); small
     # entries, so many, and apart from the pages so these never push each other out.
     "session-owners": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
