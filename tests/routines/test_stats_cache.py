@@ -32,7 +32,7 @@ from routines.services import (
     session_log_delete,
     session_log_update,
 )
-from tests.factories import RoutineFactory, SessionLogFactory, UserFactory
+from tests.factories import RoutineFactory, SessionLogFactory, UserFactory, session_payload
 from wellness import pagecache
 
 pytestmark = pytest.mark.django_db
@@ -239,15 +239,8 @@ def test_a_session_posted_through_the_api_shows_in_the_browser(shared_browser, u
     assert totals(warm(shared_browser, user)) == (1, 12)
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    start = timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
     response = api.post(
-        "/api/v1/sessions/",
-        {
-            "routine": RoutineFactory().pk,
-            "started_at": start.isoformat(),
-            "ended_at": (start + dt.timedelta(minutes=7)).isoformat(),
-        },
-        format="json",
+        "/api/v1/sessions/", session_payload(RoutineFactory(), minutes=7), format="json"
     )
     assert response.status_code == 201, response.content
     page = visit(shared_browser)

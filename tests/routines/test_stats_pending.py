@@ -135,22 +135,9 @@ def test_later_posts_read_nothing_before_the_write_and_forget_nothing_after(
         assert sql_reads(user) == 0
 
 
-def test_a_mark_older_than_the_trusted_window_is_followed_by_the_forgetting(
-    shared_browser, user, token_api, forgotten, monkeypatch
-):
-    log(user, 12)
-    post(token_api, 5)
-    assert totals(warm(shared_browser, user)) == (2, 17)
-    forgotten.clear()
-    monkeypatch.setattr(services, "STATS_PENDING_TRUSTED_SECONDS", 0)  # e.g. a slow write
-    post(token_api, 3)
-    assert forgotten == [[user.pk]]
-    assert cached_generation(user) is None
-    assert totals(visit(shared_browser)) == (3, 20)
-
-
-def test_a_mark_the_cache_did_not_confirm_is_followed_by_the_forgetting(
-    shared_browser, user, token_api, forgotten, monkeypatch
+@pytest.mark.parametrize("why", ["older than the trusted window", "not confirmed by the cache"])
+def test_a_mark_not_relied_on_is_followed_by_the_forgetting(
+    shared_browser, user, token_api, forgotten, monkeypatch, why
 ):
     from wellness import cache as wellness_cache
 
@@ -158,9 +145,13 @@ def test_a_mark_the_cache_did_not_confirm_is_followed_by_the_forgetting(
     post(token_api, 5)
     assert totals(warm(shared_browser, user)) == (2, 17)
     forgotten.clear()
-    monkeypatch.setattr(wellness_cache.Sent, "settle", lambda self: False)  # e.g. Redis lost it
+    if why == "older than the trusted window":  # e.g. a slow write
+        monkeypatch.setattr(services, "STATS_PENDING_TRUSTED_SECONDS", 0)
+    else:  # e.g. Redis lost it
+        monkeypatch.setattr(wellness_cache.Sent, "settle", lambda self: False)
     post(token_api, 3)
     assert forgotten == [[user.pk]]
+    assert cached_generation(user) is None
     assert totals(visit(shared_browser)) == (3, 20)
 
 
@@ -264,14 +255,9 @@ def test_posts_with_a_browser_session_are_unchanged(shared_browser, user, forgot
     log(user, 12)
     assert totals(warm(shared_browser, user)) == (1, 12)
     forgotten.clear()
-    start = timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
     response = shared_browser.post(
         "/api/v1/sessions/",
-        {
-            "routine": RoutineFactory().pk,
-            "started_at": start.isoformat(),
-            "ended_at": (start + dt.timedelta(minutes=4)).isoformat(),
-        },
+        session_payload(RoutineFactory(), minutes=4),
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
