@@ -6,7 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Members and preferences"
 
     def ready(self) -> None:
-        from accounts import signals  # noqa: F401 (connects the receivers)
         from accounts.selectors import (
             email_export_section,
             register_export_section,

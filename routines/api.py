@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import contextlib
-import io
 from collections.abc import Iterator
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
-from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.backends import forget_token_member
-from routines.authentication import (
-    DocumentedAsTokenAuth,
-    FastTokenAuthentication,
-    SessionLogTokenAuthentication,
-    StatsTokenAuthentication,
-)
 from routines.filters import SeriesFilter
 from routines.models import BodyPart, RestDay, SessionLog
 from routines.selectors import (
@@ -59,8 +46,6 @@ from routines.serializers import (
     SessionLogUpdateSerializer,
 )
 from routines.services import (
-    MemberChanged,
-    RestLimitReached,
     favourite_set,
     practice_plan_update,
     rest_day_mark,
@@ -162,100 +147,16 @@ class SafetyAcknowledgementView(APIView):
 # --- The member's session logs -----------------------------------------------------------------
 
 
-class ApiClientFastPath:
-    """The plain case of a busy endpoint, from an API client, without DRF's machinery.
-
-    Taken only for ``fast_method`` with a valid token (``fast_authentication``, the
-    view's own token class), no signed-in browser session (the browser's requests keep
-    DRF's whole path), no query string (``?format=`` picks DRF's renderer) and an Accept
-    header DRF answers with plain JSON; then ``fast`` gives (data, status) with the
-    view's own serializer, selector or service, and the answer is rendered by DRF's
-    JSON renderer with DRF's default headers. Anything else, or ``fast`` returning
-    None, goes to DRF from the start (the body can be read again), so every error
-    answer stays DRF's own. Saves DRF's request wrapping, negotiation, permission and
-    response steps: a fifth of these endpoints' CPU.
-    """
-
-    fast_method = "GET"
-    fast_authentication: type[FastTokenAuthentication] = FastTokenAuthentication
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if (
-            request.method == self.fast_method
-            and request.headers.get("Accept", "*/*") in _PLAIN_ACCEPT
-            and not request.META.get("QUERY_STRING")
-            and not request.user.is_authenticated
-        ):
-            try:
-                credentials = self.fast_authentication().authenticate(request)
-            except APIException:
-                credentials = None
-            result = self.fast(request, *credentials) if credentials else None
-            if result is not None:
-                request.user = credentials[0]
-                data, code = result
-                response = HttpResponse(
-                    JSONRenderer().render(data), status=code, content_type="application/json"
-                )
-                for header, value in self.default_response_headers.items():  # type: ignore[attr-defined]
-                    response[header] = value
-                return response
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-
-    def fast(self, request: HttpRequest, user: Any, token: Any) -> tuple[Any, int] | None:
-        raise NotImplementedError
-
-
-# Accept headers for which DRF picks the JSON renderer with no media type parameters
-# (the last one is what axios and many other HTTP clients send by default).
-_PLAIN_ACCEPT = frozenset({"*/*", "application/json", "application/json, text/plain, */*"})
-
-
-class SessionLogList(ApiClientFastPath, DocumentedAsTokenAuth, generics.ListCreateAPIView):
+class SessionLogList(generics.ListCreateAPIView):
     """Your sessions, newest first. POST logs one; a repeated ``client_id`` answers 200
     with the log already stored (201 the first time)."""
 
     serializer_class = SessionLogSerializer
     pagination_class = Pagination
     filter_backends: list = []
-    authentication_classes = [FastTokenAuthentication, SessionAuthentication]
 
     def get_queryset(self) -> QuerySet[SessionLog]:
         return session_logs_for(user=self.request.user)
-
-    fast_method = "POST"
-    fast_authentication = SessionLogTokenAuthentication
-
-    def fast(self, request: HttpRequest, user: Any, token: Any) -> tuple[Any, int] | None:
-        """A JSON object of valid fields, stored (or already stored) by the service."""
-        if request.content_type != "application/json":
-            return None
-        try:
-            encoding = request.encoding or settings.DEFAULT_CHARSET  # as DRF's Request
-            data = JSONParser().parse(io.BytesIO(request.body), None, {"encoding": encoding})
-        except APIException:
-            return None
-        if not isinstance(data, dict):
-            return None
-        serializer = SessionLogSerializer(data=data, context={"request": _Member(user)})
-        if not serializer.is_valid():
-            return None
-        # The member as this process remembered them: checked by the insert itself.
-        verify_token = token.key if getattr(token, "verify_at_write", False) else None
-        try:
-            log, created = session_log_create(
-                user=user,
-                source=SessionLog.Source.API,
-                verify_token=verify_token,
-                **serializer.validated_data,
-            )
-        except DjangoValidationError:
-            return None
-        except MemberChanged:
-            forget_token_member(token.key)  # read afresh from now on
-            return None
-        serializer.instance = log
-        return serializer.data, status.HTTP_201_CREATED if created else status.HTTP_200_OK
 
     @extend_schema(
         responses={
@@ -275,13 +176,6 @@ class SessionLogList(ApiClientFastPath, DocumentedAsTokenAuth, generics.ListCrea
             serializer.data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
-
-
-class _Member:
-    """What the serializer fields read from their context's request."""
-
-    def __init__(self, user: Any) -> None:
-        self.user = user
 
 
 class SessionLogDetail(generics.RetrieveUpdateDestroyAPIView):
@@ -311,17 +205,8 @@ class SessionLogDetail(generics.RetrieveUpdateDestroyAPIView):
 # --- Progress, rest and plan ---------------------------------------------------------------------
 
 
-class MemberStatsView(ApiClientFastPath, DocumentedAsTokenAuth, APIView):
+class MemberStatsView(APIView):
     """Your progress: streaks, this week and month, per body part, the last 12 weeks."""
-
-    authentication_classes = [StatsTokenAuthentication, SessionAuthentication]
-    fast_authentication = StatsTokenAuthentication
-
-    def fast(self, request: HttpRequest, user: Any, token: Any) -> tuple[Any, int]:
-        """The figures without the calendar (no query string), as ``get`` gives them."""
-        snapshot = token.stats_snapshot
-        figures = member_stats_json(user=user, heatmap=False, snapshot=snapshot)
-        return _in_documented_order(figures), status.HTTP_200_OK
 
     @extend_schema(
         parameters=[
@@ -336,8 +221,7 @@ class MemberStatsView(ApiClientFastPath, DocumentedAsTokenAuth, APIView):
     )
     def get(self, request: Request) -> Response:
         heatmap = request.query_params.get("include") == "heatmap"
-        snapshot = getattr(request.auth, "stats_snapshot", None)
-        figures = member_stats_json(user=request.user, heatmap=heatmap, snapshot=snapshot)
+        figures = member_stats_json(user=request.user, heatmap=heatmap)
         return Response(_in_documented_order(figures))
 
 
@@ -382,14 +266,12 @@ class RestDayList(generics.ListCreateAPIView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        today = member_local_today(user=request.user)
-        local_date = serializer.validated_data.get("local_date") or today
-        if abs((local_date - today).days) > 7:
-            raise ValidationError({"local_date": ["Choose a day within a week of today."]})
-        try:
-            rest, created = rest_day_mark(user=request.user, local_date=local_date)
-        except RestLimitReached as exc:
-            raise ValidationError({"local_date": [str(exc)]}) from None
+        local_date = serializer.validated_data.get("local_date")
+        with field_errors():
+            rest, created = rest_day_mark(
+                user=request.user,
+                local_date=local_date or member_local_today(user=request.user),
+            )
         return Response(
             RestDaySerializer(rest).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

@@ -14,6 +14,8 @@ from django.utils import timezone as django_timezone
 # Rules for a logged session, shared by SessionLog.clean(), the API and the forms.
 SESSION_MAX_SECONDS = 4 * 3600
 SESSION_CLOCK_SKEW = dt.timedelta(minutes=5)
+# The earliest start a log may have: nothing was practised with Kneadful before it.
+SESSION_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 NOTES_MAX_LENGTH = 2000
 
 
@@ -233,6 +235,8 @@ class SessionLog(models.Model):
         latest = django_timezone.now() + SESSION_CLOCK_SKEW
         if start is not None and start > latest:
             errors["started_at"] = "The start cannot be in the future."
+        elif start is not None and start < SESSION_EARLIEST:
+            errors["started_at"] = "Sessions before the year 2000 cannot be logged."
         if end is not None and end > latest:
             errors["ended_at"] = "The end cannot be in the future."
         if start is not None and end is not None and "ended_at" not in errors:

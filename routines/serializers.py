@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.utils import timezone
-from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.utils.serializer_helpers import BindingDict
 
 from routines.models import (
     NOTES_MAX_LENGTH,
@@ -167,9 +164,7 @@ class VisibleRoutineField(serializers.PrimaryKeyRelatedField):
             self.fail("incorrect_type", data_type=type(data).__name__)
         routine = None
         if 0 < routine_id < 2**63:
-            routine = routine_for_logging(
-                user=self.context["request"].user, routine_id=routine_id, cached=True
-            )
+            routine = routine_for_logging(user=self.context["request"].user, routine_id=routine_id)
         if routine is None:
             self.fail("does_not_exist", pk_value=data)
         return routine
@@ -195,10 +190,8 @@ class TensionMapField(serializers.DictField):
 class SessionLogSerializer(serializers.Serializer):
     """A member's session; ``client_id`` makes a repeated POST return the same log.
 
-    Declared field by field (not a ModelSerializer) because POST sessions/ is the
-    busiest write: building fields from the model on every request costs more than
-    the database work. The ranges repeat the model's validators; the services run
-    ``SessionLog.clean`` for the rules that span fields.
+    The ranges repeat the model's validators, for field messages before any database
+    work; ``session_log_create`` runs ``SessionLog.clean`` for the rules that span fields.
     """
 
     id = serializers.IntegerField(read_only=True)
@@ -247,66 +240,6 @@ class SessionLogSerializer(serializers.Serializer):
     source = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
-
-    # Fields that read ``self.context`` (the member): built for each serializer.
-    context_fields = frozenset({"routine"})
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        """Fresh field instances, as DRF's deepcopy gives, without deep-copying arguments.
-
-        Every argument above is immutable or copied by the field itself (validators,
-        choices), so re-instantiating from the declared arguments is equivalent and a
-        fraction of the cost.
-        """
-        return {name: _fresh(field) for name, field in self._declared_fields.items()}
-
-    @cached_property
-    def fields(self) -> BindingDict:
-        """The bound fields, shared between requests except those that read the context.
-
-        DRF builds and binds every field for every serializer; on the busiest write
-        that costs more than the database work. Apart from ``context_fields``, these
-        fields hold no per-request state once bound (their parent is a context-free
-        instance of this class, never partial), so one set per process serves every
-        full (non-partial) validation and every representation. Partial updates bind
-        their own, as DRF does.
-        """
-        if self.partial or getattr(self, "_shared_template", False):
-            return super().fields
-        shared = _shared_fields(type(self))
-        fields = BindingDict(self)
-        for name, field in self._declared_fields.items():
-            if name in shared:
-                fields.fields[name] = shared[name]  # already bound, to the template
-            else:
-                fields[name] = _fresh(field)
-        return fields
-
-    # DRF's own two loops over ``self.fields``, over its plain dict (its Mapping view
-    # costs more than the fields' work on the busiest write).
-    @property
-    def _readable_fields(self) -> list[serializers.Field]:
-        return [field for field in self.fields.fields.values() if not field.write_only]
-
-    @property
-    def _writable_fields(self) -> list[serializers.Field]:
-        return [field for field in self.fields.fields.values() if not field.read_only]
-
-
-def _fresh(field: serializers.Field) -> serializers.Field:
-    return field.__class__(*field._args, **field._kwargs)
-
-
-@functools.cache
-def _shared_fields(serializer_class: type[SessionLogSerializer]) -> dict[str, serializers.Field]:
-    """The context-free fields of ``serializer_class``, built and bound once per process."""
-    template = serializer_class()
-    template._shared_template = True
-    return {
-        name: field
-        for name, field in template.fields.items()
-        if name not in serializer_class.context_fields
-    }
 
 
 class SessionLogUpdateSerializer(SessionLogSerializer):

@@ -62,28 +62,6 @@ def token_api(token) -> APIClient:
 
 
 @pytest.fixture
-def shared_cache() -> Iterator[None]:
-    """Settings as with Redis: the cache is shared by every process (the locmem test cache
-    stands in, in one process) and sessions are ``cached_db``, as production then uses."""
-    from django.test import override_settings
-
-    with override_settings(
-        CACHE_IS_SHARED=True, SESSION_ENGINE="django.contrib.sessions.backends.cached_db"
-    ):
-        yield
-
-
-@pytest.fixture
-def shared_browser(shared_cache, user):
-    """The member's browser, signed in while the shared-cache settings are on."""
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def member_client(client, user):
     client.force_login(user)
     return client
@@ -174,12 +152,10 @@ def _project_celery_app_stays_current() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
-    """Cached pages, members, lookups (keyed by ids) never leak from one test to the next:
-    the default cache (per process in tests) and this process's "local" one."""
-    from django.core.cache import caches
+    """Cached fragments and rate-limit counters (keyed by ids) never leak from one test to
+    the next."""
+    from django.core.cache import cache
 
-    for name in ("default", "local", "session-owners"):
-        caches[name].clear()
+    cache.clear()
     yield
-    for name in ("default", "local", "session-owners"):
-        caches[name].clear()
+    cache.clear()

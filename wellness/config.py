@@ -72,6 +72,19 @@ def integer(name: str, default: int) -> int:
         raise ConfigError(f"{name}={raw!r} is not a whole number.") from None
 
 
+def number(name: str, default: float) -> float:
+    raw = env.str(name, default="").strip()
+    if raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number (seconds, e.g. 0.5).") from None
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be more than 0.")
+    return value
+
+
 def string_list(name: str, default: list[str]) -> list[str]:
     raw = env.str(name, default="")
     if not raw.strip():

@@ -121,57 +121,49 @@ elif config.flag("DATABASE_PREPARED_STATEMENTS", default=True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": 5}
     )
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend; a connection that served a request cleanly in the last
-    # half second skips the per-request health check (see wellness/db/postgresql).
-    DATABASES["default"]["ENGINE"] = "wellness.db.postgresql"
-    DATABASES["default"]["HEALTH_CHECK_WINDOW"] = (
-        config.integer("DATABASE_HEALTH_CHECK_WINDOW_MS", 500) / 1000
-    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache ----------------------------------------------------------------------
+# --- Cache ---------------------------------------------------------------------
+# Redis is a cache and the broker, never the record: with IGNORE_EXCEPTIONS a Redis that
+# cannot be reached reads as a cache miss and writes are dropped, so every page and API
+# operation keeps working (on the database) while it is down and uses it again as soon
+# as it is back, without a restart. Short socket timeouts keep an outage from stalling
+# requests. Without REDIS_URL each process has its own memory cache.
 REDIS_URL = config.redis_url("REDIS_URL")
 CACHES = {
     "default": (
-        {"BACKEND": "wellness.cache.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": config.number("REDIS_CONNECT_TIMEOUT", 0.25),
+                "SOCKET_TIMEOUT": config.number("REDIS_TIMEOUT", 0.5),
+            },
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
-    # Per process, for entries whose key says exactly what they hold (e.g. whole member
-    # pages keyed by the figures' generation), so no other process can make them stale.
-    "local": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "kneadful-local",
-        "OPTIONS": {"MAX_ENTRIES": 200},  # a dashboard page is ~60 KB
-    },
-    # Per process: which member each session key belongs to, and a copy of each API
-    # token's member (checked by the write that uses it: routines.services); small
-    # entries, so many, and apart from the pages so these never push each other out.
-    "session-owners": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "kneadful-session-owners",
-        "OPTIONS": {"MAX_ENTRIES": 50_000},
-    },
 }
-# Whether "default" is seen by every process: entries dropped on change (the signed-in
-# user, sessions) may only be cached there when it is.
-CACHE_IS_SHARED = bool(REDIS_URL)
-# With a shared cache, signed-in requests read their session from Redis and fall back to
-# the database (which stays the record); a per-process cache could serve a logged-out
-# session from another worker, so without Redis sessions stay database-only.
+# Log (not raise) what the cache could not do while Redis is away.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "kneadful.cache"
+# Sessions are Django's: cached_db with a shared cache (read from Redis, the database is
+# the record and answers on a miss or an outage); database-only with a per-process cache,
+# where another process could keep serving a session that was logged out.
 SESSION_ENGINE = (
-    "accounts.sessions"  # cached_db, with the member read in the same round trip
-    if CACHE_IS_SHARED
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
     else "django.contrib.sessions.backends.db"
 )
 
 # --- Accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # Django's and allauth's backends, reading the session's user from the cache.
-    "accounts.backends.ModelBackend",
-    "accounts.backends.AuthenticationBackend",
+    # Django's own (the signed-in member is read from the database on every request, so
+    # deactivation and password changes act at once) and allauth's (login by email).
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

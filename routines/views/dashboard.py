@@ -2,47 +2,65 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from routines import charts
+from accounts.models import User
+from routines import charts as chart_svg
 from routines.forms import PracticePlanForm, apply_errors
-from routines.selectors import MemberStats, member_local_today, member_stats, member_stats_key
+from routines.selectors import member_local_today, member_stats
 from routines.services import RestLimitReached, practice_plan_update, rest_day_mark
-from wellness.pagecache import member_page
+
+# The charts of one stats version: their key changes with every write, each new local
+# day and a zone change, so an entry is never stale, only unused; this bounds how long.
+CHARTS_CACHE_SECONDS = 60 * 60 * 24
 
 
-def _charts(stats: MemberStats) -> dict[str, Any]:
+def _charts_html(user: User) -> str:
+    """The charts (weekly bars, the year's calendar, body parts) as markup."""
+    stats = member_stats(user=user)
     parts = stats.by_body_part
     max_part = max([p["minutes"] for p in parts] + [1])
-    return {
-        "weekly": charts.weekly_bars(stats.weekly_minutes),
-        "heatmap": charts.heatmap(stats.heatmap),
-        "months": charts.months_summary(stats.heatmap),
+    charts = {
+        "weekly": chart_svg.weekly_bars(stats.weekly_minutes),
+        "heatmap": chart_svg.heatmap(stats.heatmap),
+        "months": chart_svg.months_summary(stats.heatmap),
         "by_body_part": [{**p, "percent": round(100 * p["minutes"] / max_part)} for p in parts],
     }
+    return render_to_string("routines/includes/dashboard_charts.html", {"charts": charts})
 
 
 def _dashboard_context(
-    request: HttpRequest,
-    plan_form: PracticePlanForm | None = None,
-    stats: MemberStats | None = None,
+    request: HttpRequest, plan_form: PracticePlanForm | None = None
 ) -> dict[str, Any]:
-    stats = stats or member_stats(user=request.user)
-    # The plan comes with the figures (any plan change drops the cached figures).
+    """The figures (one read of the member's stored snapshot) and the charts, rendered
+    once per stats version and then read from the cache (``MemberStats.key``)."""
+    stats = member_stats(user=request.user, with_calendar=False)
+    charts_html = ""
+    if stats.sessions_total:
+        charts_html = cache.get_or_set(
+            f"dashboard:charts:{stats.key}",
+            functools.partial(_charts_html, request.user),
+            CHARTS_CACHE_SECONDS,
+        )
+    # The plan comes with the figures (any plan change drops the stored figures).
     practice_plan = {
         "rest_weekdays": stats.rest_weekdays,
         "rest_days_per_week": stats.rest_days_per_week,
     }
     return {
         "stats": stats,
-        "charts": _charts(stats) if stats.sessions_total else None,
+        "charts_html": mark_safe(charts_html),  # noqa: S308 - rendered by our own template
         "plan_form": plan_form or PracticePlanForm(initial=practice_plan),
         "plan": practice_plan,
     }
@@ -51,19 +69,7 @@ def _dashboard_context(
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The whole page is cached per ``MemberStats.key`` (changes on every write, each
-    new local day and a zone change); a visit without changes is one small query."""
-    stats = None
-    key = member_stats_key(user=request.user)
-    if key is None:  # the member's first figures: computed (and stored) now
-        stats = member_stats(user=request.user)
-        key = stats.key
-    return member_page(
-        request,
-        key=f"dashboard:{key}",
-        template_name="routines/dashboard.html",
-        context=lambda: _dashboard_context(request, stats=stats),
-    )
+    return render(request, "routines/dashboard.html", _dashboard_context(request))
 
 
 @login_required

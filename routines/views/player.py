@@ -136,6 +136,8 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
         form = FinishForm(request.POST, body_parts=body_parts)
         if form.is_valid():
             logged = routine_for_logging(user=request.user, routine_id=routine.pk)
+            if logged is None:  # unpublished while the member was playing it
+                raise Http404("No such routine.")
             try:
                 _log, created = session_log_create(
                     user=request.user,

@@ -12,15 +12,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from routines.forms import LOG_ERROR_FIELDS, SessionLogForm, apply_errors
-from routines.models import Routine, SessionLog
+from routines.models import SessionLog
 from routines.selectors import (
     member_local_today,
+    routines_for_log_edit,
     routines_for_logging,
     session_log_for,
     session_logs_for,
@@ -89,27 +89,15 @@ def session_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def session_edit(request: HttpRequest, log_id: int) -> HttpResponse:
     log = session_log_for(user=request.user, log_id=log_id)
-    # The member's visible routines, plus the log's own even if it was unpublished since.
-    routines = (
-        Routine.objects.filter(
-            Q(pk__in=routines_for_logging(user=request.user).values("pk")) | Q(pk=log.routine_id)
-        )
-        .select_related("series")
-        .annotate(step_count=Count("steps"))
-        .order_by("series__title", "position", "pk")
-    )
     form = SessionLogForm(
         request.POST or None,
         initial=SessionLogForm.initial_for(log),
         user=request.user,
-        routines=routines,
+        routines=routines_for_log_edit(user=request.user, log=log),
     )
     if request.method == "POST" and form.is_valid():
-        fields = form.log_fields()
-        if fields["routine"].pk != log.routine_id:
-            fields["steps_completed"] = fields["routine"].step_count
         try:
-            session_log_update(user=request.user, log=log, **fields)
+            session_log_update(user=request.user, log=log, **form.log_fields())
         except ValidationError as exc:
             apply_errors(form, exc, LOG_ERROR_FIELDS)
         else:

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from routines.models import SessionLog
-from routines.services import favourite_toggle, member_activity_rebuild, rest_day_mark
+from routines.models import RestDay, SessionLog
+from routines.services import favourite_toggle, member_activity_rebuild
 from tests.factories import BodyPartFactory, RoutineFactory, SeriesFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,9 +34,9 @@ def routines():
     return [RoutineFactory(series=s, steps=4) for s in series]
 
 
-def _member_with_logs(count: int, routines) -> object:
+def _member_with_logs(count: int, routines, user=None) -> object:
     """A member with ``count`` logs spread over the past days, built in bulk."""
-    user = UserFactory(timezone="Europe/Paris")
+    user = user or UserFactory(timezone="Europe/Paris")
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     cycle = itertools.cycle(routines)
     logs = []
@@ -63,7 +63,7 @@ def _member_with_logs(count: int, routines) -> object:
     member_activity_rebuild(user=user)
     for series in {r.series for r in routines[:3]}:
         favourite_toggle(user=user, series=series)
-    rest_day_mark(user=user, local_date=now.date() - dt.timedelta(days=2000))
+    RestDay.objects.create(user=user, local_date=now.date() - dt.timedelta(days=2000))
     return user
 
 
@@ -106,7 +106,7 @@ def test_posting_a_session_runs_a_fixed_number_of_queries(routines):
             "started_at": start.isoformat(),
             "ended_at": (start + dt.timedelta(minutes=10)).isoformat(),
         }
-        for _ in range(2):  # the first may fill the routine cache
+        for _ in range(2):
             with CaptureQueriesContext(connection) as queries:
                 response = client.post(
                     "/api/v1/sessions/", {**payload, "client_id": str(uuid.uuid4())}, format="json"
@@ -116,13 +116,10 @@ def test_posting_a_session_runs_a_fixed_number_of_queries(routines):
     assert counts[0] == counts[1]
 
 
-def test_cached_stats_for_a_token_client_take_one_query(routines):
-    from rest_framework.authtoken.models import Token
-
-    user = _member_with_logs(50, routines)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    assert client.get("/api/v1/me/stats/").status_code == 200
+def test_stored_stats_for_a_token_client_take_two_queries(routines, user, token_api):
+    """The token with its member (DRF's authentication), then the member's snapshot."""
+    _member_with_logs(50, routines, user=user)
+    assert token_api.get("/api/v1/me/stats/").status_code == 200
     with CaptureQueriesContext(connection) as queries:
-        assert client.get("/api/v1/me/stats/").json()["sessions_total"] == 50
-    assert len(queries) == 1
+        assert token_api.get("/api/v1/me/stats/").json()["sessions_total"] == 50
+    assert len(queries) == 2, [q["sql"] for q in queries]

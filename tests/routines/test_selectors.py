@@ -11,7 +11,6 @@ from django.http import Http404
 
 from accounts.selectors import member_data_export
 from accounts.services import user_profile_update
-from routines import selectors
 from routines.models import DailyActivity, RestDay, Series
 from routines.selectors import (
     favourite_series_ids,
@@ -24,6 +23,7 @@ from routines.selectors import (
     session_logs_for,
     streaks,
 )
+from routines.selectors import stats as stats_selectors
 from routines.services import (
     favourite_toggle,
     practice_plan_update,
@@ -252,7 +252,7 @@ def test_a_write_during_a_slow_stats_read_is_not_hidden_by_the_cache(user, monke
         started_at=now - dt.timedelta(hours=2),
         ended_at=now - dt.timedelta(hours=1),
     )
-    compute = selectors._compute_member_stats
+    compute = stats_selectors._compute_member_stats
 
     def slow_compute(**kwargs):
         figures = compute(**kwargs)
@@ -265,9 +265,9 @@ def test_a_write_during_a_slow_stats_read_is_not_hidden_by_the_cache(user, monke
         )
         return figures
 
-    monkeypatch.setattr(selectors, "_compute_member_stats", slow_compute)
+    monkeypatch.setattr(stats_selectors, "_compute_member_stats", slow_compute)
     assert member_stats(user=user).sessions_total == 1
-    monkeypatch.setattr(selectors, "_compute_member_stats", compute)
+    monkeypatch.setattr(stats_selectors, "_compute_member_stats", compute)
     assert member_stats(user=user).sessions_total == 2
 
 

@@ -23,10 +23,11 @@ db = settings.DATABASES["default"]
 print("SETTINGS=" + json.dumps({
     "engine": db["ENGINE"], "name": db["NAME"], "host": db.get("HOST"), "port": db.get("PORT"),
     "user": db.get("USER"), "conn_max_age": db["CONN_MAX_AGE"],
-    "health_check_window": db.get("HEALTH_CHECK_WINDOW"),
+    "conn_health_checks": db.get("CONN_HEALTH_CHECKS"),
     "debug": settings.DEBUG, "allowed_hosts": settings.ALLOWED_HOSTS,
     "broker": app.conf.broker_url, "cache": settings.CACHES["default"]["BACKEND"],
-    "cache_is_shared": settings.CACHE_IS_SHARED, "session_engine": settings.SESSION_ENGINE,
+    "cache_options": settings.CACHES["default"].get("OPTIONS", {}),
+    "session_engine": settings.SESSION_ENGINE, "auth_backends": settings.AUTHENTICATION_BACKENDS,
     "email_backend": settings.EMAIL_BACKEND, "email_host": settings.EMAIL_HOST,
     "email_port": settings.EMAIL_PORT, "email_file_path": settings.EMAIL_FILE_PATH,
     "from": settings.DEFAULT_FROM_EMAIL, "heartbeat": settings.HEARTBEAT_SECONDS,
@@ -83,9 +84,11 @@ def test_embedded_default_is_sqlite_filesystem_broker_and_file_mail(tmp_path):
     assert conf["email_file_path"] == str(tmp_path / "mail")
     assert conf["debug"] is True
     assert (tmp_path / "broker" / "queue").is_dir()
-    # A per-process cache: sessions and users are read from the database.
-    assert conf["cache_is_shared"] is False
+    # A per-process cache: sessions are kept in the database only.
+    assert conf["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert conf["session_engine"] == "django.contrib.sessions.backends.db"
+    # Django's own backend reads the member from the database on every request.
+    assert conf["auth_backends"][0] == "django.contrib.auth.backends.ModelBackend"
 
 
 def test_database_url_postgres_is_parsed(tmp_path):
@@ -94,8 +97,7 @@ def test_database_url_postgres_is_parsed(tmp_path):
         DATABASE_URL="postgres://kneader:pw@db.internal:6543/kneadful",
         CONN_MAX_AGE="120",
     )
-    # Django's PostgreSQL backend, with the health-check window (wellness/db/postgresql).
-    assert conf["engine"] == "wellness.db.postgresql"
+    assert conf["engine"] == "django.db.backends.postgresql"
     assert (conf["name"], conf["host"], conf["port"], conf["user"]) == (
         "kneadful",
         "db.internal",
@@ -103,24 +105,16 @@ def test_database_url_postgres_is_parsed(tmp_path):
         "kneader",
     )
     assert conf["conn_max_age"] == 120
-    assert conf["health_check_window"] == 0.5
-
-
-def test_database_health_check_window_comes_from_the_environment(tmp_path):
-    url = "postgres://kneader:pw@db.internal:6543/kneadful"
-    conf = settings_from(tmp_path, DATABASE_URL=url, DATABASE_HEALTH_CHECK_WINDOW_MS="0")
-    assert conf["health_check_window"] == 0
-    sqlite = settings_from(tmp_path, DATABASE_HEALTH_CHECK_WINDOW_MS="250")
-    assert sqlite["health_check_window"] is None  # PostgreSQL only
+    assert conf["conn_health_checks"] is True
 
 
 def test_redis_url_switches_the_celery_broker_and_cache(tmp_path):
     conf = settings_from(tmp_path, REDIS_URL="redis://127.0.0.1:6390/2")
     assert conf["broker"] == "redis://127.0.0.1:6390/2"
-    assert conf["cache"] == "wellness.cache.RedisCache"
-    # Shared by every process: sessions and the signed-in user may be cached there.
-    assert conf["cache_is_shared"] is True
-    assert conf["session_engine"] == "accounts.sessions"  # cached_db, member in one round trip
+    assert conf["cache"] == "django_redis.cache.RedisCache"
+    # A Redis that cannot be reached reads as a miss: pages keep working on the database.
+    assert conf["cache_options"]["IGNORE_EXCEPTIONS"] is True
+    assert conf["session_engine"] == "django.contrib.sessions.backends.cached_db"
 
 
 def test_email_url_smtp_gives_host_and_port(tmp_path):
