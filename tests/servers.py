@@ -147,40 +147,58 @@ def start_postgres() -> tuple[str, callable]:
 # --- Redis ------------------------------------------------------------------------------
 
 
-def start_redis() -> tuple[str, callable]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise ServiceUnavailable(
-            "Redis is not installed (no redis-server): apt-get install redis-server"
+class RedisServer:
+    """A throwaway ``redis-server`` on a fixed loopback port that can be stopped and
+    started again on the same port (to test an outage and the recovery)."""
+
+    def __init__(self) -> None:
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            raise ServiceUnavailable(
+                "Redis is not installed (no redis-server): apt-get install redis-server"
+            )
+        self.base = Path(tempfile.mkdtemp(prefix="kneadful-redis-"))
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> RedisServer:
+        self.proc = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.base),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
-    base = Path(tempfile.mkdtemp(prefix="kneadful-redis-"))
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(base),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for_port(port)
+        wait_for_port(self.port)
+        return self
 
-    def stop() -> None:
-        proc.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(5)
-        shutil.rmtree(base, ignore_errors=True)
+    def stop(self) -> None:
+        """Stop the server (its data goes with it, as after a crash without persistence)."""
+        if self.proc is not None:
+            self.proc.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(5)
+            self.proc = None
 
-    return f"redis://127.0.0.1:{port}/0", stop
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def start_redis() -> tuple[str, callable]:
+    server = RedisServer().start()
+    return server.url, server.close
 
 
 # --- Celery worker ----------------------------------------------------------------------

@@ -124,38 +124,43 @@ elif config.flag("DATABASE_PREPARED_STATEMENTS", default=True):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ---------------------------------------------------------------------
-# Redis is a cache and the broker, never the record: with IGNORE_EXCEPTIONS a Redis that
-# cannot be reached reads as a cache miss and writes are dropped, so every page and API
-# operation keeps working (on the database) while it is down and uses it again as soon
-# as it is back, without a restart. Short socket timeouts keep an outage from stalling
-# requests. Without REDIS_URL each process has its own memory cache.
+# Redis is a cache and the broker, never the record: every page and API operation keeps
+# working (on the database) while it cannot be reached, and uses it again as soon as it
+# is back, without a restart. Two aliases on the same Redis:
+# - "default" (fragments, rate-limit counters): while Redis is away, each process's
+#   memory stands in (wellness/cache.py), so rate limits still count;
+# - "sessions" (cached_db sessions): an unreachable Redis reads as a miss, so a session is
+#   read from the database, never from one process's memory that a logout elsewhere
+#   could not reach.
+# Short socket timeouts keep an outage from stalling requests. Without REDIS_URL: one
+# memory cache per process and database sessions.
 REDIS_URL = config.redis_url("REDIS_URL")
-CACHES = {
-    "default": (
-        {
+_redis_options = {
+    "SOCKET_CONNECT_TIMEOUT": config.number("REDIS_CONNECT_TIMEOUT", 0.25),
+    "SOCKET_TIMEOUT": config.number("REDIS_TIMEOUT", 0.5),
+}
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "wellness.cache.RedisOrMemoryCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": _redis_options,
+        },
+        "sessions": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {
-                "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": config.number("REDIS_CONNECT_TIMEOUT", 0.25),
-                "SOCKET_TIMEOUT": config.number("REDIS_TIMEOUT", 0.5),
-            },
-        }
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    ),
-}
-# Log (not raise) what the cache could not do while Redis is away.
+            "KEY_PREFIX": "sessions",
+            "OPTIONS": {**_redis_options, "IGNORE_EXCEPTIONS": True},
+        },
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "sessions"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# What the "sessions" alias could not do while Redis is away is logged, not raised.
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "kneadful.cache"
-# Sessions are Django's: cached_db with a shared cache (read from Redis, the database is
-# the record and answers on a miss or an outage); database-only with a per-process cache,
-# where another process could keep serving a session that was logged out.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if REDIS_URL
-    else "django.contrib.sessions.backends.db"
-)
 
 # --- Accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

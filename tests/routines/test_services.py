@@ -100,6 +100,7 @@ def test_same_client_id_for_two_members_is_two_logs(user, other_user):
         ({"minutes": 0}, "ended_at", "at least 1 second"),
         ({"minutes": 4 * 60 + 1}, "ended_at", "at most 4 hours"),
         ({"start": dt.timedelta(hours=6)}, "started_at", "cannot be in the future"),
+        ({"start": -dt.timedelta(days=365 * 30)}, "started_at", "before the year 2000"),
         ({"tension_before": 11}, "tension_before", "less than or equal to 10"),
         ({"tension_after": 11}, "tension_after", "less than or equal to 10"),
         ({"rating": 0}, "rating", "greater than or equal to 1"),
@@ -242,19 +243,61 @@ def test_factory_user_is_usable():
     assert UserFactory().zone
 
 
-def test_portable_path_without_postgresql_statement(user, monkeypatch):
-    """SQLite (the embedded default) takes the save-then-upsert path: same results."""
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_writes_of_a_day_add_up(postgres_required):
+    """Eight sessions of one member on a new day, logged at once from eight connections:
+    the day's and the body part's rows are created once and count all eight (a write that
+    loses the race to create a row adds to the winner's)."""
+    import threading
+
     from django.db import connection
 
-    monkeypatch.setattr(connection, "vendor", "generic")
+    user = UserFactory()
     routine = RoutineFactory()
-    client_id = uuid.uuid4()
-    start = dt.datetime(2026, 3, 10, 9, tzinfo=UTC)
-    first, created = _log(user, routine, start, client_id=client_id, tension_before=4)
-    again, created_again = _log(user, routine, start, client_id=client_id)
-    assert created and not created_again and again.pk == first.pk
-    _log(user, routine, start + dt.timedelta(hours=2), tension_before=5, tension_after=1)
-    assert _aggregates(user) == (
-        [(dt.date(2026, 3, 10), 2, 1200, 4, 1)],
-        [("hands", 2, 1200)],
-    )
+    start = dt.datetime.now(UTC).replace(microsecond=0) - dt.timedelta(hours=2)
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def write(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            _log(user, routine, start + dt.timedelta(minutes=index), minutes=1)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    day = start.astimezone(user.zone).date()
+    assert _aggregates(user) == ([(day, 8, 480, 0, 0)], [("hands", 8, 480)])
+
+
+@pytest.mark.parametrize(
+    ("done", "new_steps", "expected"),
+    [(3, 5, 5), (2, 5, 2), (2, 1, 1)],
+    ids=["all-done-stays-all-done", "partial-kept", "partial-capped"],
+)
+def test_moving_a_log_to_another_routine_keeps_steps_completed_consistent(
+    user, done, new_steps, expected
+):
+    """The same rule for the edit form and the API (session_log_update)."""
+    start = dt.datetime.now(UTC) - dt.timedelta(hours=3)
+    log, _ = _log(user, RoutineFactory(steps=3), start, steps_completed=done)
+    moved = session_log_update(user=user, log=log, routine=RoutineFactory(steps=new_steps))
+    assert (moved.steps_completed, moved.steps_total) == (expected, new_steps)
+
+
+def test_rest_days_are_marked_only_near_today(user):
+    from routines.services import REST_DAY_WINDOW_DAYS, rest_day_mark
+
+    today = dt.datetime.now(UTC).date()
+    rest, created = rest_day_mark(user=user, local_date=today)
+    assert created and rest.local_date == today
+    with pytest.raises(ValidationError) as caught:
+        rest_day_mark(user=user, local_date=today - dt.timedelta(days=REST_DAY_WINDOW_DAYS + 1))
+    assert "within 7 days" in caught.value.message_dict["local_date"][0]

@@ -26,7 +26,7 @@ print("SETTINGS=" + json.dumps({
     "conn_health_checks": db.get("CONN_HEALTH_CHECKS"),
     "debug": settings.DEBUG, "allowed_hosts": settings.ALLOWED_HOSTS,
     "broker": app.conf.broker_url, "cache": settings.CACHES["default"]["BACKEND"],
-    "cache_options": settings.CACHES["default"].get("OPTIONS", {}),
+    "session_cache": settings.CACHES.get(settings.SESSION_CACHE_ALIAS),
     "session_engine": settings.SESSION_ENGINE, "auth_backends": settings.AUTHENTICATION_BACKENDS,
     "email_backend": settings.EMAIL_BACKEND, "email_host": settings.EMAIL_HOST,
     "email_port": settings.EMAIL_PORT, "email_file_path": settings.EMAIL_FILE_PATH,
@@ -111,10 +111,12 @@ def test_database_url_postgres_is_parsed(tmp_path):
 def test_redis_url_switches_the_celery_broker_and_cache(tmp_path):
     conf = settings_from(tmp_path, REDIS_URL="redis://127.0.0.1:6390/2")
     assert conf["broker"] == "redis://127.0.0.1:6390/2"
-    assert conf["cache"] == "django_redis.cache.RedisCache"
-    # A Redis that cannot be reached reads as a miss: pages keep working on the database.
-    assert conf["cache_options"]["IGNORE_EXCEPTIONS"] is True
+    # While Redis is away, each process's memory stands in for the default cache...
+    assert conf["cache"] == "wellness.cache.RedisOrMemoryCache"
+    # ...and sessions read the database (an unreachable Redis reads as a miss).
     assert conf["session_engine"] == "django.contrib.sessions.backends.cached_db"
+    assert conf["session_cache"]["BACKEND"] == "django_redis.cache.RedisCache"
+    assert conf["session_cache"]["OPTIONS"]["IGNORE_EXCEPTIONS"] is True
 
 
 def test_email_url_smtp_gives_host_and_port(tmp_path):
