@@ -301,3 +301,31 @@ def test_rest_days_are_marked_only_near_today(user):
     with pytest.raises(ValidationError) as caught:
         rest_day_mark(user=user, local_date=today - dt.timedelta(days=REST_DAY_WINDOW_DAYS + 1))
     assert "within 7 days" in caught.value.message_dict["local_date"][0]
+
+
+def test_publishing_sends_one_event_after_commit_and_publishing_again_sends_none(
+    django_capture_on_commit_callbacks,
+):
+    from routines.events import series_published
+    from routines.models import Series
+    from routines.services import series_publish
+
+    received: list[int] = []
+
+    def receiver(sender, series_id, **kwargs):
+        received.append(series_id)
+
+    series = SeriesFactory(status=Series.Status.DRAFT, published_at=None)
+    series_published.connect(receiver, dispatch_uid="test-receiver")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            published = series_publish(series=series)
+            assert received == []  # not before the commit
+        first_published_at = published.published_at
+        assert published.status == Series.Status.PUBLISHED and first_published_at
+        with django_capture_on_commit_callbacks(execute=True):
+            again = series_publish(series=series)
+    finally:
+        series_published.disconnect(dispatch_uid="test-receiver")
+    assert received == [series.pk]
+    assert again.published_at == first_published_at
