@@ -20,6 +20,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from accounts.emails import (
+    CATEGORY_PHRASES,
+    BadEmailToken,
+    preferences_token_make,
+    preferences_token_read,
+    unsubscribe_token_read,
+)
 from accounts.forms import EmailPreferencesForm
 from accounts.models import User
 from accounts.selectors import email_preferences_for, email_suppression_for
@@ -28,13 +35,6 @@ from accounts.services import (
     email_resubscribe,
     email_suppression_resume,
     email_unsubscribe,
-)
-from wellness.emails import (
-    CATEGORY_PHRASES,
-    BadEmailToken,
-    preferences_token_make,
-    preferences_token_read,
-    unsubscribe_token_read,
 )
 
 

@@ -1,4 +1,7 @@
-"""Reminder tasks: one dispatcher on beat, idempotent send tasks, and the sweep.
+"""Member email and reminder tasks.
+
+``email_send_task`` sends one message to one member. Reminders: one dispatcher on beat,
+idempotent send tasks, and the sweep.
 
 Scheduling never relies on ETA/countdown tasks nor on one periodic task per member:
 beat runs ``reminders_dispatch`` every minute, which reads ``next_run_at`` from the
@@ -9,18 +12,38 @@ from __future__ import annotations
 
 import logging
 import random
+from typing import Any
 
 from celery import shared_task
 from celery.exceptions import MaxRetriesExceededError
 
+from accounts.emails import email_send
+from accounts.models import User
 from accounts.services import (
     REMINDER_MAX_ATTEMPTS,
     reminder_dispatch_cycle,
     reminder_occurrences_send,
     reminder_sweep,
 )
+from wellness.tasks import EMAIL_RETRY_POLICY
 
 logger = logging.getLogger(__name__)
+
+
+@shared_task(name="accounts.tasks.email_send_task", ignore_result=True, **EMAIL_RETRY_POLICY)
+def email_send_task(
+    user_id: int, template: str, context: dict[str, Any], category: str | None
+) -> str:
+    """Send one email to one member (newsletters, notices). Returns the outcome status.
+
+    The recipient is checked again when the task runs: a member who unsubscribed,
+    was deleted or whose address bounced in the meantime gets nothing.
+    """
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return "skipped"
+    outcome = email_send(user=user, template=template, context=context, category=category)
+    return outcome.status
 
 
 @shared_task(name="accounts.tasks.reminders_dispatch", ignore_result=True)

@@ -125,8 +125,9 @@ def main() -> None:
         from django.conf import settings
         from django.core.management import call_command
 
+        from accounts.emails import email_allowed_user_ids
         from accounts.models import User
-        from wellness.emails import email_allowed_user_ids, email_message_build, email_send_batch
+        from wellness.emails import email_message_build, email_send_batch
 
         call_command("migrate", verbosity=0)
         log(f"seeding {n} verified members")

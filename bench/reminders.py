@@ -208,6 +208,7 @@ def sample_message() -> bytes:
     """One real reminder, rendered by the product code, as the bytes smtplib would send."""
     from django.db import transaction
 
+    from accounts.emails import Category
     from accounts.models import ReminderOccurrence, ReminderSchedule
     from accounts.services import reminder_email_context
     from wellness import emails
@@ -226,7 +227,7 @@ def sample_message() -> bytes:
             user=schedule.user,
             template="reminder",
             context=reminder_email_context(occurrence=occurrence),
-            category=emails.Category.REMINDERS,
+            category=Category.REMINDERS,
         )
         raw = message.message().as_bytes(linesep="\r\n")
         transaction.set_rollback(True)

@@ -1,69 +1,47 @@
 """The one place that renders and sends every outgoing Kneadful email.
 
-* ``email_recipient_allowed`` decides at send time whether a member may get a message
-  of a category (active account, verified primary address, opted in, not suppressed).
 * ``email_message_build`` renders ``templates/emails/<name>_subject.txt``, ``<name>.txt``
   and ``<name>.html`` inside the shared layout; non-transactional categories get the
   one-click unsubscribe footer and the ``List-Unsubscribe`` / ``List-Unsubscribe-Post``
   headers (RFC 2369, RFC 8058).
+* ``EmailBatchRenderer`` renders a template once for many members who share a context.
 * ``email_send_batch`` sends many messages over ONE connection of whatever backend is
   configured (SMTP, locmem, file, console, django-anymail) and classifies each result:
-  sent, transient (retry later) or permanent (the address is now suppressed).
-* ``email_send`` is the convenience for one message; it raises ``TransientEmailError``
-  so a Celery task can retry it with backoff.
+  sent, transient (retry later) or permanent (the address is refused for good).
 
-Unsubscribe and preference tokens are signed with ``django.core.signing`` and never
-expire: an old email's unsubscribe link must still work years later.
+Who may receive what, and the signed links that change it, belong to the app that owns
+members' preferences (``accounts.emails``): it hands this module what it needs through
+``email_recipient_hooks_set`` in its ``AppConfig.ready()``, so wellness imports no app.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import secrets
 import smtplib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email._policybase import Compat32
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import quote
 
-from allauth.account.models import EmailAddress
 from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
-from django.core import signing
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import models
 from django.template.loader import render_to_string
-from django.urls import get_urlconf, reverse
 from django.utils.html import escape
-
-from accounts.models import EmailPreference, EmailSuppression
-from accounts.services import email_suppress
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
-UNSUBSCRIBE_SALT = "kneadful.unsubscribe"
-PREFERENCES_SALT = "kneadful.email-preferences"
 
+class Recipient(Protocol):
+    """What building and sending read of a member (``accounts.User`` is one)."""
 
-class Category(models.TextChoices):
-    """Non-transactional categories a member can opt out of (``None`` = transactional)."""
+    pk: Any
+    email: str
 
-    REMINDERS = "reminders", "Practice reminders"
-    NEWSLETTER = "newsletter", "Newsletter"
-    OFFERS = "offers", "Offers"
-
-
-# How a category reads inside a sentence: "Unsubscribe from the newsletter".
-CATEGORY_PHRASES = {
-    Category.REMINDERS: "practice reminders",
-    Category.NEWSLETTER: "the newsletter",
-    Category.OFFERS: "offers",
-}
+    def get_short_name(self) -> str: ...
 
 
 class TransientEmailError(Exception):
@@ -98,156 +76,64 @@ class EmailOutcome:
 SENT = EmailOutcome("sent")
 
 
-# --- Who may receive what -------------------------------------------------------------
+# --- What the app that owns members' preferences provides ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EmailRecipientHooks:
+    """What building and sending need from the app that owns members' email preferences.
+
+    Set once with ``email_recipient_hooks_set`` in that app's ``AppConfig.ready()``
+    (``AccountsConfig``), so this module imports no app.
+
+    * ``categories``: each non-transactional category -> how it reads in a sentence
+      ("Unsubscribe from <the newsletter>"); any other category is a programming error.
+    * ``unsubscribe_url(user, category)`` / ``preferences_url(user)``: the footer's
+      absolute, signed, login-free links (the first is also the ``List-Unsubscribe`` target).
+    * ``unsubscribe_token(user, category)``: the signed token the optional ``mailto:``
+      ``List-Unsubscribe`` target carries in its subject.
+    * ``address_refused(address, detail)``: an address was refused for good (a 5xx about
+      the recipient); it must not be tried again.
+    """
+
+    categories: Mapping[str, str]
+    unsubscribe_url: Callable[[Any, str], str]
+    preferences_url: Callable[[Any], str]
+    unsubscribe_token: Callable[[Any, str], str]
+    address_refused: Callable[[str, str], None]
+
+
+_hooks: list[EmailRecipientHooks] = []
+
+
+def email_recipient_hooks_set(hooks: EmailRecipientHooks) -> None:
+    """Install the hooks (the last call wins; ``AccountsConfig.ready()`` makes it)."""
+    _hooks[:] = [hooks]
+
+
+def _recipient_hooks() -> EmailRecipientHooks:
+    if not _hooks:
+        raise ImproperlyConfigured(
+            "Non-transactional email needs EmailRecipientHooks; the accounts app installs "
+            "them in AccountsConfig.ready()."
+        )
+    return _hooks[0]
 
 
 def _category_value(category: str | None) -> str | None:
     if category is None:
         return None
-    if category not in Category.values:
-        raise ValueError(f"Unknown email category {category!r}; use one of {Category.values}.")
+    known = _recipient_hooks().categories
+    if category not in known:
+        raise ValueError(f"Unknown email category {category!r}; use one of {list(known)}.")
     return str(category)
 
 
-def email_recipient_allowed(*, user: User, category: str | None) -> bool:
-    """May ``user`` get a message of ``category`` now? (``None`` = transactional.)
-
-    Active account, the account's address verified and primary in allauth, opted in to
-    the category (absent preference row = defaults), and the address not suppressed.
-    """
-    category = _category_value(category)
-    if not user.is_active or not user.email:
-        return False
-    if not EmailAddress.objects.filter(
-        user=user, email__iexact=user.email, verified=True, primary=True
-    ).exists():
-        return False
-    if EmailSuppression.objects.for_address(user.email).exists():
-        return False
-    if category is None:
-        return True
-    preference = EmailPreference.objects.filter(user=user).first()
-    if preference is None:
-        return EmailPreference.DEFAULTS[category]
-    return preference.allows(category)
-
-
-def email_allowed_user_ids(*, user_ids: Iterable[int], category: str | None) -> set[int]:
-    """The subset of ``user_ids`` that ``email_recipient_allowed`` would accept, in 3 queries.
-
-    For bulk senders (reminder batches, newsletters): same rules, no per-member queries.
-    """
-    from django.contrib.auth import get_user_model
-    from django.db.models import Exists, OuterRef
-    from django.db.models.functions import Lower
-
-    category = _category_value(category)
-    ids = list(user_ids)
-    if not ids:
-        return set()
-    users = (
-        get_user_model()
-        .objects.filter(pk__in=ids, is_active=True)
-        .exclude(email="")
-        .annotate(
-            verified=Exists(
-                EmailAddress.objects.filter(
-                    user=OuterRef("pk"),
-                    email__iexact=OuterRef("email"),
-                    verified=True,
-                    primary=True,
-                )
-            ),
-            suppressed=Exists(
-                EmailSuppression.objects.annotate(lower=Lower("address")).filter(
-                    lower=Lower(OuterRef("email"))
-                )
-            ),
-        )
-        .filter(verified=True, suppressed=False)
-    )
-    allowed = set(users.values_list("pk", flat=True))
-    if category is None or not allowed:
-        return allowed
-    saved = dict(
-        EmailPreference.objects.filter(user_id__in=allowed).values_list("user_id", category)
-    )
-    default = EmailPreference.DEFAULTS[category]
-    return {pk for pk in allowed if saved.get(pk, default)}
-
-
-# --- Tokens -----------------------------------------------------------------------------
-
-
-class BadEmailToken(Exception):
-    """A tampered, truncated or unknown-member token."""
-
-
-def unsubscribe_token_make(*, user: User, category: str) -> str:
-    # No timestamp: the link in an email from years ago must still work (and stays short).
-    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(
-        {"u": user.pk, "c": _category_value(category)}
-    )
-
-
-def unsubscribe_token_read(token: str) -> tuple[User, str]:
-    """The member and category a token was made for; raises ``BadEmailToken``. Never expires."""
-    from django.contrib.auth import get_user_model
-
-    try:
-        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
-        pk, category = data["u"], data["c"]
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise BadEmailToken(str(exc)) from None
-    if category not in Category.values:
-        raise BadEmailToken("unknown category")
-    user = get_user_model().objects.filter(pk=pk).first()
-    if user is None:
-        raise BadEmailToken("no such member")
-    return user, category
-
-
-def preferences_token_make(*, user: User) -> str:
-    return signing.Signer(salt=PREFERENCES_SALT).sign_object({"u": user.pk})
-
-
-def preferences_token_read(token: str) -> User:
-    from django.contrib.auth import get_user_model
-
-    try:
-        pk = signing.Signer(salt=PREFERENCES_SALT).unsign_object(token)["u"]
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise BadEmailToken(str(exc)) from None
-    user = get_user_model().objects.filter(pk=pk).first()
-    if user is None:
-        raise BadEmailToken("no such member")
-    return user
-
-
-def absolute_url(path: str) -> str:
-    """``SITE_URL`` + path: links in emails must work outside any request."""
-    return f"{settings.SITE_URL}{path}"
-
-
-@functools.lru_cache(maxsize=16)
-def _url_pattern(name: str, urlconf: str | None, with_token: bool = True) -> str:
-    """``reverse()`` once per URL name with a placeholder; building a batch of thousands of
-    messages then only formats strings (reverse costs ~0.1 ms a call)."""
-    if not with_token:
-        return reverse(name, urlconf=urlconf)
-    return reverse(name, args=["TOKEN"], urlconf=urlconf).replace("TOKEN", "{token}")
-
-
-def _token_url(name: str, token: str) -> str:
-    return absolute_url(_url_pattern(name, get_urlconf()).format(token=token))
-
-
-def unsubscribe_url(*, user: User, category: str) -> str:
-    return _token_url("email:unsubscribe", unsubscribe_token_make(user=user, category=category))
-
-
-def preferences_url(*, user: User) -> str:
-    return _token_url("email:preferences", preferences_token_make(user=user))
+def _address_refused(address: str, detail: str) -> None:
+    if not _hooks:  # nothing can remember it; say so rather than lose it silently
+        logger.error("Permanent failure for %s and no hook to record it: %s", address, detail)
+        return
+    _hooks[0].address_refused(address, detail)
 
 
 # --- Building ---------------------------------------------------------------------------
@@ -308,11 +194,18 @@ def _base_context(*, user: Any, category: str | None) -> dict[str, Any]:
         "user": user,
         "site_url": settings.SITE_URL,
         "category": category,
-        "category_label": Category(category).label if category else "",
-        "category_phrase": CATEGORY_PHRASES[category] if category else "",
-        "account_url": absolute_url(
-            _url_pattern("accounts:email_preferences", get_urlconf(), False)
-        ),
+        "category_phrase": _recipient_hooks().categories[category] if category else "",
+    }
+
+
+def _links(user: Recipient, category: str | None) -> dict[str, str]:
+    """The footer's per-member links; none for transactional mail."""
+    if not category:
+        return {"unsubscribe_url": "", "preferences_url": ""}
+    hooks = _recipient_hooks()
+    return {
+        "unsubscribe_url": hooks.unsubscribe_url(user, category),
+        "preferences_url": hooks.preferences_url(user),
     }
 
 
@@ -326,7 +219,7 @@ def _subject_clean(subject: str) -> str:
 
 def _message_assemble(
     *,
-    user: User,
+    user: Recipient,
     template: str,
     category: str | None,
     subject: str,
@@ -341,7 +234,7 @@ def _message_assemble(
         mailto = getattr(settings, "EMAIL_UNSUBSCRIBE_MAILTO", "")
         if mailto:
             # The signed token, not a guessable id: whoever reads that mailbox can trust it.
-            token = quote(unsubscribe_token_make(user=user, category=category), safe="")
+            token = quote(_recipient_hooks().unsubscribe_token(user, category), safe="")
             targets.append(f"<mailto:{mailto}?subject=unsubscribe%20{token}>")
         headers["List-Unsubscribe"] = ", ".join(targets)
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -362,7 +255,7 @@ def _message_assemble(
 
 
 def email_message_build(
-    *, user: User, template: str, context: dict[str, Any], category: str | None
+    *, user: Recipient, template: str, context: dict[str, Any], category: str | None
 ) -> EmailMultiAlternatives:
     """Render ``emails/<template>_subject.txt``, ``.txt`` and ``.html`` for one member.
 
@@ -373,8 +266,7 @@ def email_message_build(
     ctx: dict[str, Any] = {
         **context,
         **_base_context(user=user, category=category),
-        "unsubscribe_url": unsubscribe_url(user=user, category=category) if category else "",
-        "preferences_url": preferences_url(user=user) if category else "",
+        **_links(user, category),
     }
     subject = _subject_clean(render_to_string(f"emails/{template}_subject.txt", ctx))
     ctx["subject"] = subject
@@ -462,7 +354,7 @@ class EmailBatchRenderer:
                 rendered = rendered.replace(token, escape(value) if html else value)
         return rendered
 
-    def build(self, *, user: User, context: dict[str, str]) -> EmailMultiAlternatives:
+    def build(self, *, user: Recipient, context: dict[str, str]) -> EmailMultiAlternatives:
         """The message for ``user``; ``context`` holds this member's own string values."""
         category = self.category
         own = {key: str(context[key]) for key in self.personal_keys[2:]}
@@ -474,13 +366,9 @@ class EmailBatchRenderer:
                 context={**self.context, **context},
                 category=category,
             )
-        unsubscribe = unsubscribe_url(user=user, category=category) if category else ""
-        values = {
-            "name": user.get_short_name(),
-            "unsubscribe_url": unsubscribe,
-            "preferences_url": preferences_url(user=user) if category else "",
-            **own,
-        }
+        links = _links(user, category)
+        unsubscribe = links["unsubscribe_url"]
+        values = {"name": user.get_short_name(), **links, **own}
         subject = _subject_clean(self._fill(self._subject, values, html=False))
         values["subject"] = subject
         text = self._fill(self._text, values, html=False)
@@ -583,14 +471,16 @@ def _safe_close(connection: Any) -> None:
 
 
 def email_send_batch(
-    messages: Sequence[tuple[User, EmailMultiAlternatives]], *, connection: Any = None
+    messages: Sequence[tuple[Recipient, EmailMultiAlternatives]], *, connection: Any = None
 ) -> list[EmailOutcome]:
     """Send every message over one connection; one outcome per message, in order.
 
     The connection is opened once and closed at the end (unless the caller passed one
     in, which it then owns). A dropped connection is re-opened for the rest of the
     batch; if it cannot be re-opened, the remaining messages are reported transient
-    without further attempts. 5xx refusals of a recipient suppress that address.
+    without further attempts. A 5xx refusal of a recipient is reported to the hooks'
+    ``address_refused`` (accounts puts the address on its suppression list) and later
+    messages of the batch to that address are skipped.
     """
     if not messages:
         return []
@@ -630,98 +520,11 @@ def email_send_batch(
                 else:
                     outcome = EmailOutcome("transient", "backend reported nothing sent")
             if outcome.permanent and recipient:
-                email_suppress(
-                    address=recipient,
-                    reason=EmailSuppression.Reason.HARD_BOUNCE,
-                    detail=outcome.reason,
-                )
+                _address_refused(recipient, outcome.reason)
                 suppressed_here.add(recipient.lower())
-                logger.info("Suppressed %s after a permanent failure: %s", recipient, outcome)
+                logger.info("Refused %s after a permanent failure: %s", recipient, outcome)
             outcomes.append(outcome)
     finally:
         if own:
             _safe_close(conn)
     return outcomes
-
-
-def email_send(
-    *, user: User, template: str, context: dict[str, Any], category: str | None
-) -> EmailOutcome:
-    """Check, build and send one message. Raises ``TransientEmailError`` to be retried."""
-    if not email_recipient_allowed(user=user, category=category):
-        return EmailOutcome("skipped", "recipient not allowed")
-    message = email_message_build(user=user, template=template, context=context, category=category)
-    (outcome,) = email_send_batch([(user, message)])
-    if outcome.transient:
-        raise TransientEmailError(outcome.reason)
-    return outcome
-
-
-# --- Provider events (django-anymail tracking webhooks) ---------------------------------
-
-SOFT_BOUNCE_TYPES = {"SoftBounce", "Transient", "DnsError", "soft", "soft_bounce"}
-
-
-def email_provider_event_record(
-    *,
-    event_type: str,
-    recipient: str,
-    reject_reason: str | None = None,
-    mta_response: str | None = None,
-    tags: Sequence[str] = (),
-    detail: str = "",
-    soft: bool = False,
-) -> str:
-    """Act on one delivery event reported by the email provider; returns what was done.
-
-    bounced (hard) / rejected as invalid or bounced -> suppress (hard_bounce);
-    complained -> suppress (complaint); unsubscribed (the provider's own list-unsubscribe
-    handling) -> unsubscribe from the category in the message's tag, or from every
-    category if the tag is missing. Everything else (delivered, opened, deferred...) is
-    ignored: Kneadful keeps no tracking data.
-    """
-    if not recipient:
-        return "ignored"
-    looks_soft = soft or (mta_response or "").strip()[:1] == "4"
-    if event_type == "bounced" and not looks_soft:
-        email_suppress(address=recipient, reason=EmailSuppression.Reason.HARD_BOUNCE, detail=detail)
-        return "suppressed"
-    if event_type == "rejected" and reject_reason in {"invalid", "bounced"}:
-        email_suppress(address=recipient, reason=EmailSuppression.Reason.HARD_BOUNCE, detail=detail)
-        return "suppressed"
-    if event_type == "complained":
-        email_suppress(address=recipient, reason=EmailSuppression.Reason.COMPLAINT, detail=detail)
-        return "suppressed"
-    if event_type == "unsubscribed":
-        from django.contrib.auth import get_user_model
-
-        from accounts.services import email_unsubscribe
-
-        user = get_user_model().objects.filter(email__iexact=recipient).first()
-        if user is None:
-            return "ignored"
-        categories = [tag for tag in tags if tag in Category.values] or list(Category.values)
-        for category in categories:
-            email_unsubscribe(user=user, category=category)
-        return "unsubscribed"
-    return "ignored"
-
-
-def anymail_tracking_received(sender: Any, event: Any, esp_name: str, **kwargs: Any) -> None:
-    """Receiver for ``anymail.signals.tracking`` (connected in WellnessConfig.ready)."""
-    raw = event.esp_event if isinstance(getattr(event, "esp_event", None), dict) else {}
-    soft = str(raw.get("Type", "")) in SOFT_BOUNCE_TYPES
-    detail = " ".join(
-        part for part in [esp_name, event.description or "", event.mta_response or ""] if part
-    )
-    outcome = email_provider_event_record(
-        event_type=event.event_type,
-        recipient=event.recipient or "",
-        reject_reason=event.reject_reason,
-        mta_response=event.mta_response,
-        tags=list(event.tags or []),
-        detail=detail[:2000],
-        soft=soft,
-    )
-    if outcome != "ignored":
-        logger.info("%s %s event for %s: %s", esp_name, event.event_type, event.recipient, outcome)

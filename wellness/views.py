@@ -1,17 +1,8 @@
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from wellness.selectors import site_health
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    from routines.selectors import series_visible_to
-
-    featured = series_visible_to(request.user).prefetch_related("body_parts").order_by("title")[:6]
-    return render(request, "home.html", {"featured": featured})
 
 
 @never_cache

@@ -553,6 +553,7 @@ def reminder_occurrences_send(
     """
     from django.core.mail import get_connection
 
+    from accounts.emails import Category, email_allowed_user_ids
     from wellness import emails
 
     now = now or tz.now()
@@ -566,8 +567,8 @@ def reminder_occurrences_send(
         .select_related("user", "schedule", "routine__series")
         .order_by("id")
     )
-    allowed = emails.email_allowed_user_ids(
-        user_ids={occ.user_id for occ in occurrences}, category=emails.Category.REMINDERS
+    allowed = email_allowed_user_ids(
+        user_ids={occ.user_id for occ in occurrences}, category=Category.REMINDERS
     )
     skipped: dict[str, list[int]] = {}
     outgoing: list[tuple[ReminderOccurrence, Any]] = []
@@ -595,7 +596,7 @@ def reminder_occurrences_send(
                 shared = {k: v for k, v in context.items() if k not in REMINDER_PERSONAL_KEYS}
                 renderer = renderers[group] = emails.EmailBatchRenderer(
                     template="reminder",
-                    category=emails.Category.REMINDERS,
+                    category=Category.REMINDERS,
                     context=shared,
                     personal_keys=("done_url", "rest_url"),
                 )

@@ -8,6 +8,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.emails import (
+    preferences_token_make,
+    unsubscribe_token_make,
+    unsubscribe_token_read,
+)
 from accounts.models import EmailPreference, EmailSuppression
 from accounts.selectors import email_preferences_for, member_data_export
 from accounts.services import (
@@ -16,11 +21,6 @@ from accounts.services import (
     email_suppress,
     email_unsubscribe,
     email_unsuppress,
-)
-from wellness.emails import (
-    preferences_token_make,
-    unsubscribe_token_make,
-    unsubscribe_token_read,
 )
 
 ONE_CLICK = "List-Unsubscribe=One-Click"

@@ -281,6 +281,7 @@ def test_chunk_rendering_gives_each_member_the_per_message_email(
 ):
     """Reminders rendered once per shared context carry exactly what rendering each one
     alone gives: names (escaped in HTML), signed links, subject and headers."""
+    from accounts.emails import Category
     from accounts.services.reminders import _default_routine, reminder_email_context
     from wellness import emails
 
@@ -303,7 +304,7 @@ def test_chunk_rendering_gives_each_member_the_per_message_email(
                 user=occurrence.user,
                 template="reminder",
                 context=reminder_email_context(occurrence=occurrence),
-                category=emails.Category.REMINDERS,
+                category=Category.REMINDERS,
             )
             assert message.subject == alone.subject
             assert message.body == alone.body

@@ -1,4 +1,7 @@
-"""wellness.emails: who may receive what, how messages are built, and how sends are classified."""
+"""wellness.emails: how messages are built, and how sends are classified.
+
+Who may receive what (accounts.emails) is tested in tests/accounts/test_emails.py.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ import smtplib
 from email import message_from_bytes
 
 import pytest
-from allauth.account.models import EmailAddress
 from anymail.exceptions import AnymailAPIError
 from anymail.message import AnymailRecipientStatus
 from django.core import mail
@@ -15,17 +17,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.test import Client
 
-from accounts.models import EmailPreference, EmailSuppression
-from accounts.services import email_preferences_update, email_suppress, email_unsubscribe
+from accounts.emails import email_recipient_allowed
+from accounts.models import EmailSuppression
 from tests.factories import UserFactory
 from wellness.emails import (
-    Category,
     EmailOutcome,
-    TransientEmailError,
-    email_allowed_user_ids,
     email_message_build,
-    email_recipient_allowed,
-    email_send,
     email_send_batch,
 )
 
@@ -36,111 +33,6 @@ def build(user, category="newsletter", **context):
     return email_message_build(
         user=user, template="notice", context={**NOTICE, **context}, category=category
     )
-
-
-# --- Who may receive what -------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_defaults_allow_reminders_and_newsletter_but_not_offers(user):
-    assert not EmailPreference.objects.filter(user=user).exists()
-    assert email_recipient_allowed(user=user, category=Category.REMINDERS)
-    assert email_recipient_allowed(user=user, category=Category.NEWSLETTER)
-    assert not email_recipient_allowed(user=user, category=Category.OFFERS)
-    assert email_recipient_allowed(user=user, category=None)
-
-
-@pytest.mark.django_db
-def test_opted_out_member_gets_nothing_of_that_category_only(user):
-    email_unsubscribe(user=user, category="reminders")
-    assert not email_recipient_allowed(user=user, category="reminders")
-    assert email_recipient_allowed(user=user, category="newsletter")
-    outcome = email_send(user=user, template="notice", context=NOTICE, category="reminders")
-    assert outcome == EmailOutcome("skipped", "recipient not allowed")
-    assert mail.outbox == []
-
-
-@pytest.mark.django_db
-def test_opting_in_to_offers_allows_them(user):
-    email_preferences_update(user=user, reminders=False, newsletter=False, offers=True)
-    assert email_recipient_allowed(user=user, category="offers")
-    assert not email_recipient_allowed(user=user, category="newsletter")
-
-
-@pytest.mark.django_db
-def test_unverified_member_gets_nothing_not_even_transactional():
-    member = UserFactory(verified=False)
-    EmailAddress.objects.create(user=member, email=member.email, verified=False, primary=True)
-    for category in [None, *Category.values]:
-        assert not email_recipient_allowed(user=member, category=category)
-    assert email_send(user=member, template="notice", context=NOTICE, category=None).status == (
-        "skipped"
-    )
-    assert mail.outbox == []
-
-
-@pytest.mark.django_db
-def test_verified_address_must_be_the_primary_account_address():
-    member = UserFactory(verified=False)
-    EmailAddress.objects.create(user=member, email=member.email, verified=False, primary=True)
-    EmailAddress.objects.create(user=member, email="old@example.com", verified=True, primary=False)
-    assert not email_recipient_allowed(user=member, category="reminders")
-
-
-@pytest.mark.django_db
-def test_inactive_member_gets_nothing(user):
-    user.is_active = False
-    user.save()
-    assert not email_recipient_allowed(user=user, category=None)
-    assert email_send(
-        user=user, template="notice", context=NOTICE, category="newsletter"
-    ).status == ("skipped")
-    assert mail.outbox == []
-
-
-@pytest.mark.django_db
-def test_suppressed_address_gets_nothing_whatever_its_case(user):
-    email_suppress(address=user.email.upper(), reason=EmailSuppression.Reason.COMPLAINT)
-    assert not email_recipient_allowed(user=user, category=None)
-    assert not email_recipient_allowed(user=user, category="reminders")
-    assert email_send(user=user, template="notice", context=NOTICE, category=None).status == (
-        "skipped"
-    )
-    assert mail.outbox == []
-
-
-@pytest.mark.django_db
-def test_unknown_category_is_a_programming_error(user):
-    with pytest.raises(ValueError, match="Unknown email category"):
-        email_recipient_allowed(user=user, category="spam")
-
-
-@pytest.mark.django_db
-def test_bulk_filter_agrees_with_the_single_check():
-    members = {
-        "plain": UserFactory(),
-        "unverified": UserFactory(verified=False),
-        "inactive": UserFactory(is_active=False),
-        "suppressed": UserFactory(),
-        "opted_out": UserFactory(),
-        "offers_on": UserFactory(),
-    }
-    email_suppress(address=members["suppressed"].email.title())
-    email_unsubscribe(user=members["opted_out"], category="newsletter")
-    email_preferences_update(
-        user=members["offers_on"], reminders=True, newsletter=True, offers=True
-    )
-    ids = [m.pk for m in members.values()]
-    for category in [None, *Category.values]:
-        expected = {
-            m.pk for m in members.values() if email_recipient_allowed(user=m, category=category)
-        }
-        assert email_allowed_user_ids(user_ids=ids, category=category) == expected
-    assert email_allowed_user_ids(user_ids=ids, category="newsletter") == {
-        members["plain"].pk,
-        members["offers_on"].pk,
-    }
-    assert email_allowed_user_ids(user_ids=ids, category="offers") == {members["offers_on"].pk}
 
 
 # --- Building -------------------------------------------------------------------------
@@ -201,7 +93,7 @@ def test_optional_mailto_unsubscribe_target(user, settings):
     assert mailto.startswith("<mailto:unsubscribe@kneadful.example?subject=unsubscribe%20")
     from urllib.parse import unquote
 
-    from wellness.emails import unsubscribe_token_read
+    from accounts.emails import unsubscribe_token_read
 
     token = unquote(mailto.removesuffix(">").split("%20", 1)[1])
     assert unsubscribe_token_read(token) == (user, "offers")
@@ -235,14 +127,6 @@ def test_footer_links_open_working_pages_without_login(user):
 
 
 # --- Sending through locmem and anymail ------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_email_send_delivers_one_message(user):
-    outcome = email_send(user=user, template="notice", context=NOTICE, category="newsletter")
-    assert outcome.sent
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == [user.email]
 
 
 @pytest.mark.django_db
@@ -335,23 +219,6 @@ def test_a_permanent_failure_skips_later_messages_to_the_same_address(user, othe
     )
     assert [o.status for o in outcomes] == ["permanent", "sent", "skipped"]
     assert [m.to for m in mail.outbox] == [[other_user.email]]
-
-
-@pytest.mark.django_db
-def test_email_send_raises_transient_errors_for_the_task_to_retry(user, settings, monkeypatch):
-    import wellness.emails
-
-    settings.EMAIL_BACKEND = f"{__name__}.ExplodingBackend"
-
-    def build_failing(**kwargs):
-        message = email_message_build(**kwargs)
-        message.raise_this = smtplib.SMTPDataError(451, b"4.3.0 try later")
-        return message
-
-    monkeypatch.setattr(wellness.emails, "email_message_build", build_failing)
-    with pytest.raises(TransientEmailError, match="451"):
-        email_send(user=user, template="notice", context=NOTICE, category="newsletter")
-    assert mail.outbox == []
 
 
 @pytest.mark.django_db
@@ -514,94 +381,6 @@ def test_an_unexpected_error_mid_batch_keeps_the_outcomes_of_the_others(settings
     assert [m.to[0] for m in mail.outbox] == [members[0].email, members[2].email]
 
 
-# --- Provider webhooks (django-anymail tracking) -----------------------------------------
-
-
-def _postmark_post(payload: dict, auth: str | None = "hook:s3cret"):
-    import base64
-    import json
-
-    from anymail.webhooks.postmark import PostmarkTrackingWebhookView
-    from django.test import RequestFactory
-
-    headers = {}
-    if auth:
-        headers["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(auth.encode()).decode()
-    request = RequestFactory().post(
-        "/anymail/postmark/tracking/",
-        json.dumps(payload),
-        content_type="application/json",
-        **headers,
-    )
-    return PostmarkTrackingWebhookView.as_view()(request)
-
-
-def _bounce(email: str, kind: str = "HardBounce", **extra) -> dict:
-    return {
-        "RecordType": "Bounce",
-        "Type": kind,
-        "TypeCode": 1,
-        "Email": email,
-        "Description": "The server was unable to deliver your message.",
-        "Details": "smtp;550 5.1.1 The email account does not exist.",
-        "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
-        "BouncedAt": "2026-11-24T10:00:00Z",
-        "Tag": "reminders",
-        **extra,
-    }
-
-
-@pytest.mark.django_db
-def test_provider_hard_bounce_webhook_suppresses_the_address(user, settings):
-    settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
-    response = _postmark_post(_bounce(user.email.upper()))
-    assert response.status_code == 200
-    row = EmailSuppression.objects.get()
-    assert row.address == user.email
-    assert row.reason == EmailSuppression.Reason.HARD_BOUNCE
-    assert "Postmark" in row.detail
-    assert not email_recipient_allowed(user=user, category="reminders")
-
-
-@pytest.mark.django_db
-def test_provider_soft_bounce_does_not_suppress(user, settings):
-    settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
-    assert _postmark_post(_bounce(user.email, kind="SoftBounce")).status_code == 200
-    assert not EmailSuppression.objects.exists()
-
-
-@pytest.mark.django_db
-def test_provider_spam_complaint_suppresses_as_complaint(user, settings):
-    settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
-    payload = _bounce(user.email, kind="SpamComplaint", RecordType="SpamComplaint")
-    assert _postmark_post(payload).status_code == 200
-    assert EmailSuppression.objects.get().reason == EmailSuppression.Reason.COMPLAINT
-
-
-@pytest.mark.django_db
-def test_provider_webhook_without_the_secret_is_refused(user, settings):
-    settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
-    from django.core.exceptions import SuspiciousOperation
-
-    with pytest.raises(SuspiciousOperation):
-        _postmark_post(_bounce(user.email), auth="hook:wrong")
-    assert not EmailSuppression.objects.exists()
-
-
-@pytest.mark.django_db
-def test_provider_unsubscribe_event_unsubscribes_the_tagged_category(user):
-    from wellness.emails import email_provider_event_record
-
-    done = email_provider_event_record(
-        event_type="unsubscribed", recipient=user.email.upper(), tags=["newsletter"]
-    )
-    assert done == "unsubscribed"
-    assert not email_recipient_allowed(user=user, category="newsletter")
-    assert email_recipient_allowed(user=user, category="reminders")
-    assert email_provider_event_record(event_type="opened", recipient=user.email) == "ignored"
-    assert email_provider_event_record(event_type="bounced", recipient="") == "ignored"
-
-
 def test_provider_webhook_urls_exist_only_once_secured(tmp_path):
     import subprocess
     import sys
@@ -628,39 +407,3 @@ def test_provider_webhook_urls_exist_only_once_secured(tmp_path):
 
     assert run() == "absent"
     assert run(ANYMAIL_WEBHOOK_SECRET="hook:s3cret") == "/anymail/postmark/tracking/"
-
-
-# --- The generic Celery task --------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_email_send_task_sends_and_reports(user):
-    from wellness.tasks import email_send_task
-
-    result = email_send_task.apply(args=[user.pk, "notice", NOTICE, "newsletter"])
-    assert result.result == "sent"
-    assert len(mail.outbox) == 1
-
-
-@pytest.mark.django_db
-def test_email_send_task_rechecks_the_recipient_when_it_runs(user):
-    from wellness.tasks import email_send_task
-
-    email_unsubscribe(user=user, category="newsletter")
-    assert email_send_task.apply(args=[user.pk, "notice", NOTICE, "newsletter"]).result == (
-        "skipped"
-    )
-    assert email_send_task.apply(args=[10**9, "notice", NOTICE, None]).result == "skipped"
-    assert mail.outbox == []
-
-
-def test_email_send_task_retry_policy():
-    from wellness.tasks import email_send_task
-
-    assert email_send_task.autoretry_for == (TransientEmailError,)
-    assert email_send_task.acks_late is True
-    assert email_send_task.reject_on_worker_lost is True
-    assert email_send_task.retry_jitter is True
-    # Capped below Redis's visibility timeout (3600 s), so a waiting retry is not redelivered.
-    assert email_send_task.retry_backoff_max < 3600
-    assert 5 <= email_send_task.max_retries <= 10

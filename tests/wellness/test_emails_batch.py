@@ -8,9 +8,9 @@ from email._policybase import compat32
 
 import pytest
 
+from accounts.emails import Category
 from tests.factories import UserFactory
 from wellness.emails import (
-    Category,
     EmailBatchRenderer,
     KneadfulEmail,
     email_message_build,

@@ -8,15 +8,15 @@ from email import message_from_bytes
 import pytest
 from django.core import mail
 
+from accounts.emails import email_recipient_allowed
 from accounts.models import EmailSuppression
+from accounts.tasks import email_send_task
 from tests import servers
 from tests.factories import UserFactory
 from wellness.emails import (
     email_message_build,
-    email_recipient_allowed,
     email_send_batch,
 )
-from wellness.tasks import email_send_task
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -220,7 +220,7 @@ def test_real_worker_retries_a_451_with_backoff_and_delivers_once(
         sender = Celery("sender", broker=fresh_redis_url, set_as_current=False)
         try:
             sender.send_task(
-                "wellness.tasks.email_send_task", args=[member.pk, "notice", NOTICE, "newsletter"]
+                "accounts.tasks.email_send_task", args=[member.pk, "notice", NOTICE, "newsletter"]
             )
             deadline = time.monotonic() + 30
             while not sink.delivered and time.monotonic() < deadline:
