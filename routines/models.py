@@ -125,6 +125,11 @@ class Step(models.Model):
     duration_seconds = models.PositiveIntegerField(default=30)
     repetitions = models.PositiveSmallIntegerField(default=1)
     per_finger = models.BooleanField(default=False)
+    area = models.SlugField(
+        max_length=40,
+        blank=True,
+        help_text="The named region of the body part's outline this step works on.",
+    )
 
     class Meta:
         constraints = [
