@@ -40,11 +40,9 @@ def token_cache_key(token_key: str) -> str:
 
 
 def user_cache_drop(user_id: Any) -> None:
-    """Forget the cached user (by session and by API token), now and on commit."""
-    from rest_framework.authtoken.models import Token
-
-    tokens = Token.objects.filter(user_id=user_id).values_list("key", flat=True)
-    cache_forget([user_cache_key(user_id), *(token_cache_key(key) for key in tokens)])
+    """Forget the cached user, now and on commit. (DRF's token table, whose keys were
+    cached here too, is gone: ``accounts.ApiToken`` keys are never cached.)"""
+    cache_forget([user_cache_key(user_id)])
 
 
 def token_cache_drop(token_key: str) -> None:

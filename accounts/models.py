@@ -313,10 +313,11 @@ class ApiToken(models.Model):
     has changed password since is refused and no longer listed.
     """
 
+    NAME_MAX_LENGTH = 100
     PREFIX_LENGTH = 8
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, editable=False)
     password_fingerprint = models.CharField(max_length=64, editable=False)

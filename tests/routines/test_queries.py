@@ -117,11 +117,11 @@ def test_posting_a_session_runs_a_fixed_number_of_queries(routines):
 
 
 def test_cached_stats_for_a_token_client_take_one_query(routines):
-    from rest_framework.authtoken.models import Token
+    from accounts.services import api_token_create
 
     user = _member_with_logs(50, routines)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)[1]}")
     assert client.get("/api/v1/me/stats/").status_code == 200
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/api/v1/me/stats/").json()["sessions_total"] == 50

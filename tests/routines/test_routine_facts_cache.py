@@ -11,8 +11,8 @@ import uuid
 import pytest
 from django.core.cache import cache, caches
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 
+from accounts.services import api_token_create
 from routines.models import Series, SessionLog, Step
 from routines.selectors import routine_cache_key, routine_for_logging
 from tests.factories import RoutineFactory
@@ -48,7 +48,7 @@ def test_a_second_lookup_makes_no_query(user, django_assert_num_queries):
 
 
 def test_unpublishing_the_series_hides_the_routine_at_once_and_publishing_shows_it(client, user):
-    token = Token.objects.create(user=user).key
+    token = api_token_create(user=user)[1]
     routine = RoutineFactory()
     assert post_log(client, token, routine).status_code == 201  # facts now cached
 
@@ -67,7 +67,7 @@ def test_unpublishing_the_series_hides_the_routine_at_once_and_publishing_shows_
 
 
 def test_adding_a_step_changes_the_next_logs_steps_total(client, user):
-    token = Token.objects.create(user=user).key
+    token = api_token_create(user=user)[1]
     routine = RoutineFactory(steps=3)
     first = post_log(client, token, routine)
     assert first.status_code == 201

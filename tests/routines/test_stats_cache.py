@@ -19,9 +19,9 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from routines.models import MemberStatsSnapshot
 from routines.selectors import member_local_today, member_stats, stats_generation_cache_key
 from routines.services import (
@@ -238,7 +238,7 @@ def test_a_session_posted_through_the_api_shows_in_the_browser(shared_browser, u
     log(user, 12)
     assert totals(warm(shared_browser, user)) == (1, 12)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)[1]}")
     response = api.post(
         "/api/v1/sessions/", session_payload(RoutineFactory(), minutes=7), format="json"
     )

@@ -165,13 +165,13 @@ def test_a_token_post_waits_for_redis_only_the_first_time(redis_site, user, post
     Redis, the mark is sent without waiting (with its expiry) and nothing more is sent
     after the write; every connection is back in the pool when the request ends."""
     import redis
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from accounts.services import api_token_create
     from routines.selectors import STATS_GENERATION_PENDING, stats_generation_cache_key
 
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)[1]}")
     routine = RoutineFactory()
     client = redis_site._cache.get_client()
     key = redis_site.make_key(stats_generation_cache_key(user.pk))
