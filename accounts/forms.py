@@ -7,8 +7,9 @@ from django import forms
 from django.http import HttpRequest
 from django.utils.dates import WEEKDAYS
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from accounts.validators import timezone_names, validate_timezone
 
 
@@ -81,6 +82,16 @@ class ProfileForm(forms.Form):
     @classmethod
     def for_user(cls, user: User, data: Any = None) -> ProfileForm:
         return cls(data, initial={"display_name": user.display_name, "timezone": user.timezone})
+
+
+class ApiTokenForm(forms.Form):
+    """Name a new API token (the account page); the key is shown once, on the next page."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=ApiToken.NAME_MAX_LENGTH,
+        help_text=_("Something to recognise it by, such as the app or device that will use it."),
+    )
 
 
 class DeleteAccountForm(forms.Form):

@@ -1,8 +1,11 @@
+import hashlib
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone as django_timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_timezone
 
@@ -272,3 +275,64 @@ class EmailSuppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} ({self.get_reason_display()})"
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+# Domain separation for the password fingerprint below; changing it ends every token.
+_PASSWORD_FINGERPRINT_SALT = "kneadful.accounts.ApiToken.password"  # noqa: S105 (a salt)
+
+
+def api_token_key_hash(key: str) -> str:
+    """The SHA-256 (hex) of a raw API key: the only form of the key that is stored."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_password_fingerprints(user: User) -> list[str]:
+    """Digests of the member's session verification hashes, current secret first.
+
+    ``get_session_auth_hash()`` is what Django keeps in a session to end it when the
+    password changes (it is an HMAC of the password hash); a token stores a digest of it
+    when issued, so any password change, however it is made, ends every token, as it
+    ends every session. The digests for ``SECRET_KEY_FALLBACKS`` follow, so rotating the
+    secret key does not end tokens either, again as with sessions.
+    """
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    return [
+        hashlib.sha256(f"{_PASSWORD_FINGERPRINT_SALT}:{value}".encode()).hexdigest()
+        for value in hashes
+    ]
+
+
+class ApiToken(models.Model):
+    """A named API key of a member. Only the SHA-256 of the key is stored.
+
+    The key is shown once, when created; ``prefix`` (its first characters) lets the member
+    recognise it in the list. ``password_fingerprint`` is the member's password state
+    when the token was issued (``api_token_password_fingerprints``): a token whose member
+    has changed password since is refused and no longer listed.
+    """
+
+    NAME_MAX_LENGTH = 100
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, editable=False)
+    password_fingerprint = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), default=django_timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="api_token_user_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(name=""), name="api_token_has_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -11,7 +11,14 @@ from allauth.account.models import EmailAddress
 from django.db.models import QuerySet
 from django.utils import timezone as django_timezone
 
-from accounts.models import EmailPreference, EmailSuppression, ReminderSchedule, User
+from accounts.models import (
+    ApiToken,
+    EmailPreference,
+    EmailSuppression,
+    ReminderSchedule,
+    User,
+    api_token_password_fingerprints,
+)
 
 # Apps add a section to the export by registering a function user -> JSON-able data.
 # Registered in each app's AppConfig.ready(), so accounts does not import them.
@@ -40,6 +47,29 @@ def member_data_export(*, user: User) -> dict[str, Any]:
     for name, builder in sorted(EXPORT_SECTIONS.items()):
         data[name] = builder(user)
     return data
+
+
+# --- API tokens -------------------------------------------------------------------------
+
+
+def api_tokens_for(*, user: User) -> QuerySet[ApiToken]:
+    """The member's tokens that still work (not ended by a password change), newest first."""
+    return ApiToken.objects.filter(
+        user=user, password_fingerprint__in=api_token_password_fingerprints(user)
+    ).order_by("-created_at", "-id")
+
+
+def api_tokens_export_section(user: User) -> list[dict[str, Any]]:
+    """The member's export: each working token's name and dates (never a key or its hash)."""
+    return [
+        {
+            "name": token.name,
+            "prefix": token.prefix,
+            "created_at": token.created_at.isoformat(),
+            "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
+        }
+        for token in api_tokens_for(user=user)
+    ]
 
 
 # --- Email preferences ------------------------------------------------------------------

@@ -63,9 +63,9 @@ def seed(*, members: int, logs_per_member: int) -> dict[str, object]:
     from django.db import connection
     from django.db.models import Count
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import User
+    from accounts.services import api_token_create
     from routines.models import Routine, SessionLog
     from routines.services import member_activity_rebuild
 
@@ -144,7 +144,7 @@ def seed(*, members: int, logs_per_member: int) -> dict[str, object]:
     log(f"rebuilt {days} day aggregates in {time.monotonic() - started:.0f}s")
 
     chosen = users[:: max(1, members // ROTATE)][:ROTATE]
-    tokens = Token.objects.bulk_create([Token(user=u, key=Token.generate_key()) for u in chosen])
+    tokens = [api_token_create(user=u, name="Benchmark")[1] for u in chosen]
     cookies = []
     for user in chosen:
         session = SessionStore()
@@ -154,7 +154,7 @@ def seed(*, members: int, logs_per_member: int) -> dict[str, object]:
         session.create()
         cookies.append(session.session_key)
     return {
-        "tokens": [t.key for t in tokens],
+        "tokens": tokens,
         "cookies": cookies,
         "routine_id": routines[0][0],
         "now": now,

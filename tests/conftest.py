@@ -47,17 +47,19 @@ def member_api(user) -> APIClient:
 
 
 @pytest.fixture
-def token(user):
-    from rest_framework.authtoken.models import Token
+def token(user) -> str:
+    """The raw key of a new API token of ``user`` (send it as ``Token <key>``)."""
+    from accounts.services import api_token_create
 
-    return Token.objects.create(user=user)
+    _, key = api_token_create(user=user, name="Test token")
+    return key
 
 
 @pytest.fixture
 def token_api(token) -> APIClient:
     """An API client sending the member's real token (``member_api`` skips authentication)."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

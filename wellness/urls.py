@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -5,6 +6,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from routines.views.home import home
 from wellness import views
+
+# The admin signs in through allauth's login page, so it has the same failed-login limits
+# (ACCOUNT_RATE_LIMITS["login_failed"]) instead of a second, unlimited password form.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     # The API first: its clients make most requests, and every prefix is distinct, so

@@ -1,7 +1,7 @@
 """Every write about members, one module per area; import from here.
 
-members: profile, deletion, API tokens. emails: preferences and suppression.
-reminders: schedules, dispatch, sending, signed actions.
+members: profile, deletion, demo accounts. tokens: API tokens.
+emails: preferences and suppression. reminders: schedules, dispatch, sending, signed actions.
 """
 
 from accounts.services.emails import (
@@ -16,7 +16,6 @@ from accounts.services.emails import (
 )
 from accounts.services.members import (
     demo_accounts_ensure,
-    user_api_token,
     user_delete,
     user_profile_update,
 )
@@ -49,8 +48,17 @@ from accounts.services.reminders import (
     reminder_schedules_follow_timezone,
     reminder_sweep,
 )
+from accounts.services.tokens import (
+    API_TOKEN_USE_INTERVAL,
+    api_token_create,
+    api_token_fingerprint_renew,
+    api_token_revoke,
+    api_token_use_record,
+    api_tokens_revoke,
+)
 
 __all__ = [
+    "API_TOKEN_USE_INTERVAL",
     "EMAIL_CATEGORIES",
     "REMINDER_ACTION_NAMESPACE",
     "REMINDER_ACTION_SALTS",
@@ -65,6 +73,11 @@ __all__ = [
     "ReminderActionResult",
     "ReminderDispatchSummary",
     "ReminderSendSummary",
+    "api_token_create",
+    "api_token_fingerprint_renew",
+    "api_token_revoke",
+    "api_token_use_record",
+    "api_tokens_revoke",
     "demo_accounts_ensure",
     "email_category_set",
     "email_preferences_update",
@@ -87,7 +100,6 @@ __all__ = [
     "reminder_schedule_update",
     "reminder_schedules_follow_timezone",
     "reminder_sweep",
-    "user_api_token",
     "user_delete",
     "user_profile_update",
 ]

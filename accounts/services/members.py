@@ -1,9 +1,8 @@
-"""Writes about members: profile, deletion, API tokens, demo accounts."""
+"""Writes about members: profile, deletion, demo accounts."""
 
 from __future__ import annotations
 
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from accounts.models import (
     User,
@@ -39,11 +38,6 @@ def user_profile_update(
 def user_delete(*, user: User) -> None:
     """Delete the member and everything that is theirs (cascades through foreign keys)."""
     user.delete()
-
-
-def user_api_token(*, user: User) -> str:
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
@@ -373,3 +374,128 @@ def test_profile_page_links_reminders_and_email_preferences(member_client):
     assert response.status_code == 200
     assert reverse("accounts:reminders") in response.content.decode()
     assert reverse("accounts:email_preferences") in response.content.decode()
+
+
+# --- API tokens on the account page --------------------------------------------------------
+
+
+def csrf_client(user):
+    """A browser that must send the CSRF token, as a real one does."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    return browser
+
+
+def csrf_of(page) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+
+
+def test_profile_lists_the_members_working_tokens(member_client, user, other_user):
+    from accounts.services import api_token_create
+
+    used, used_key = api_token_create(user=user, name="Sleep tracker")
+    used.last_used_at = used.created_at
+    used.save(update_fields=["last_used_at"])
+    _, fresh_key = api_token_create(user=user, name="Fresh <script>")
+    api_token_create(user=other_user, name="Someone else's")
+    page = member_client.get(reverse("accounts:profile")).content.decode()
+    section = page[page.index('id="api-tokens"') :]
+    assert "<caption" in section
+    assert "Sleep tracker" in section
+    assert "Fresh &lt;script&gt;" in section
+    assert f"<code>{used.prefix}…</code>" in section
+    assert section.index("Fresh") < section.index("Sleep tracker")  # newest first
+    assert "never" in section
+    assert "Someone else" not in page
+    assert used_key not in page and fresh_key not in page
+    assert used.key_hash not in page
+    assert section.count(">Revoke<") == 2
+
+
+def test_profile_without_tokens_says_so_and_offers_the_form(member_client):
+    page = member_client.get(reverse("accounts:profile")).content.decode()
+    assert "You have no API tokens." in page
+    assert f'action="{reverse("accounts:token_create")}#api-tokens"' in page
+    assert '<label for="id_token-name">' in page
+
+
+def test_creating_a_token_shows_the_key_once(user):
+    from accounts.models import ApiToken
+
+    browser = csrf_client(user)
+    page = browser.get(reverse("accounts:profile"))
+    response = browser.post(
+        reverse("accounts:token_create"),
+        {"token-name": "Watch", "csrfmiddlewaretoken": csrf_of(page)},
+    )
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    body = response.content.decode()
+    assert "it will not be shown again" in body
+    key = re.search(r'id="new-token" type="text" value="([0-9a-f]+)"', body).group(1)
+    token = ApiToken.objects.get(user=user)
+    assert token.name == "Watch"
+    assert token.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    # Not on any later page.
+    assert key not in browser.get(reverse("accounts:profile")).content.decode()
+
+
+def test_creating_a_token_needs_csrf_and_a_name(user):
+    from accounts.models import ApiToken
+
+    browser = csrf_client(user)
+    forged = browser.post(reverse("accounts:token_create"), {"token-name": "Evil"})
+    assert forged.status_code == 403
+    page = browser.get(reverse("accounts:profile"))
+    nameless = browser.post(
+        reverse("accounts:token_create"), {"token-name": " ", "csrfmiddlewaretoken": csrf_of(page)}
+    )
+    assert nameless.status_code == 200
+    assert nameless.context["token_form"].errors["name"]
+    assert 'aria-invalid="true"' in nameless.content.decode()
+    assert not ApiToken.objects.exists()
+    assert browser.get(reverse("accounts:token_create")).status_code == 405
+
+
+def test_revoking_a_token_from_the_account_page(user, other_user):
+    from accounts.models import ApiToken
+    from accounts.services import api_token_create
+
+    mine, _ = api_token_create(user=user, name="Old phone")
+    theirs, _ = api_token_create(user=other_user, name="Theirs")
+    browser = csrf_client(user)
+    assert browser.post(reverse("accounts:token_revoke", args=[mine.pk])).status_code == 403
+    csrf = csrf_of(browser.get(reverse("accounts:profile")))
+    response = browser.post(
+        reverse("accounts:token_revoke", args=[mine.pk]), {"csrfmiddlewaretoken": csrf}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:profile") + "#api-tokens"
+    assert not ApiToken.objects.filter(pk=mine.pk).exists()
+    page = browser.get(response["Location"]).content.decode()
+    assert "The token is revoked" in page
+    assert "Old phone" not in page
+    # Another member's token id does nothing.
+    response = browser.post(
+        reverse("accounts:token_revoke", args=[theirs.pk]),
+        {"csrfmiddlewaretoken": csrf},
+        follow=True,
+    )
+    assert ApiToken.objects.filter(pk=theirs.pk).exists()
+    assert "already revoked" in response.content.decode()
+
+
+def test_token_pages_need_login(client, user):
+    from accounts.services import api_token_create
+
+    token, _ = api_token_create(user=user)
+    for url in [
+        reverse("accounts:token_create"),
+        reverse("accounts:token_revoke", args=[token.pk]),
+    ]:
+        response = client.post(url, {"token-name": "x"})
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+    assert token.__class__.objects.filter(user=user).count() == 1

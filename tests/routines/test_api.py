@@ -485,14 +485,14 @@ def test_library_edits_reach_logging_at_once(member_api, user):
 
 def test_fast_token_authentication_checks_token_and_member(api_client, user, other_user):
     """POST sessions/ and me/stats read tokens with their own query: same rules as DRF's."""
-    from rest_framework.authtoken.models import Token
+    from accounts.services import api_token_create
 
-    token = Token.objects.create(user=user).key
+    token = api_token_create(user=user)[1]
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     body = api_client.post(SESSIONS, _payload(RoutineFactory()), format="json").json()
     assert SessionLog.objects.get(pk=body["id"]).user == user
     assert api_client.get("/api/v1/me/stats/").json()["sessions_total"] == 1
-    other = Token.objects.create(user=other_user).key
+    other = api_token_create(user=other_user)[1]
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {other}")
     assert api_client.get("/api/v1/me/stats/").json()["sessions_total"] == 0
     assert api_client.get(SESSIONS).json()["count"] == 0
