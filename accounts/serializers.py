@@ -82,7 +82,9 @@ class ApiTokenCreatedSerializer(serializers.Serializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    timezone = serializers.CharField(max_length=64, validators=[validate_timezone])
+    timezone = serializers.CharField(
+        max_length=64, trim_whitespace=False, validators=[validate_timezone]
+    )
 
     class Meta:
         model = User

@@ -3,10 +3,15 @@ from functools import cache
 
 from django.core.exceptions import ValidationError
 
+# In the tz database but not places: "Factory" (a placeholder zone) and "localtime" (the
+# host's own setting, which some systems list).
+NOT_PLACES = frozenset({"Factory", "localtime", "posixrules"})
+
 
 @cache
 def timezone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    """The IANA zone names members may choose (``Europe/London``, ``UTC``...)."""
+    return frozenset(zoneinfo.available_timezones()) - NOT_PLACES
 
 
 def validate_timezone(value: str) -> None:
