@@ -7,9 +7,10 @@ secure cookies are off; everything else is production's (DEBUG=false, middleware
 authentication, sessions, cache), with persistent connections.
 
 ``BENCH_SEEDING=1`` is set only in the bench's own process, which signs the members in
-(allauth's login form) and asks for their API tokens (``POST /api/v1/auth/token/``) 150
-times a minute from one address: there, and only there, allauth's rate limits and DRF's
-throttles are off. The gunicorn under measurement never sees it.
+(allauth's login form) and asks for their API tokens (``POST /api/v1/auth/token/``), about
+150 times in a minute or two from one address: there, and only there, allauth's rate limits
+(``ACCOUNT_RATE_LIMITS = False``) and DRF's throttles are off. The gunicorn under
+measurement never sees it.
 """
 
 import os
