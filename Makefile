@@ -55,5 +55,7 @@ format:
 clean:
 	rm -rf var/broker var/mail var/celerybeat-schedule*
 
-bench-members: install-dev ## Members benchmark: library, dashboard, me/stats, POST sessions vs a bare ceiling (docs/benchmarks.md).
-	$(PY) bench/members.py
+# Extra bench/members.py arguments, e.g. make bench-members BENCH_ARGS="--members 100 --rounds 1"
+BENCH_ARGS ?=
+bench-members: install-dev ## Members benchmark: dashboard, library, me/stats, POST sessions vs framework floors (docs/benchmarks.md).
+	$(PY) bench/members.py --json var/bench/members.json $(BENCH_ARGS)

@@ -1,13 +1,36 @@
-"""Members benchmark: library, dashboard, me/stats and POST sessions against Django's ceiling.
+"""Members benchmark: the product's member endpoints against framework floors, same run.
 
-    .venv/bin/python bench/members.py [--members 1000] [--logs 500] [--duration 10]
+    .venv/bin/python bench/members.py [--members 1000] [--logs 500] [--duration 5]
+                                      [--rounds 3] [--json PATH] [--timeout 1800]
 
-Starts a throwaway PostgreSQL (tests/servers.py), migrates, seeds members x logs with
-COPY and rebuilds the activity aggregates, starts gunicorn (sync x2, DEBUG=false,
-persistent connections) on 127.0.0.1 with ``bench.members_settings`` (the product's
-settings plus ``/bench/ceiling``, a constant JSON answer), then runs wrk against each
-endpoint, rotating over 50 members' credentials. Prints requests/s, p50, p99 and the
-ratio to the ceiling measured in the same run. Everything started is stopped at exit.
+Starts a throwaway PostgreSQL and Redis (tests/servers.py) on 127.0.0.1, migrates,
+seeds ``--members`` members x ``--logs`` logs with COPY (plus two probe members with 10
+and 2,000 logs) and rebuilds the aggregates with ``member_activity_rebuild``. Then, in
+this process (settings ``bench.members_settings`` with ``BENCH_SEEDING=1``, which turns
+allauth's rate limits and DRF's throttles off for this process only): 50 readers sign in
+through allauth's login form, readers and 50 other members (writers) get API tokens from
+``POST /api/v1/auth/token/``, and the queries of each product endpoint are counted for
+the two probe members (first and repeat request).
+
+Gunicorn (sync x2, DEBUG=false, CONN_MAX_AGE=600, Redis as cache and broker) then serves
+``bench.members_settings`` and wrk (rotating over the readers' cookies or tokens, or the
+writers' tokens) measures, in ``--rounds`` interleaved rounds (each round measures
+everything once, every other round in reverse order):
+
+* the ceiling ``GET /bench/ceiling``: a constant JSON answer;
+* the page floor ``GET /bench/floor/page``: ``login_required``, a template that only
+  extends ``base.html``, signed in with the member's session cookie;
+* the API floor ``GET /bench/floor/api``: a DRF ``APIView`` with the project's default
+  authentication and permissions (token), constant JSON;
+* the write floor ``POST /bench/floor/write``: the same, plus one ORM ``create()`` into
+  the bench's own table (``bench.models.FloorWrite``, created here);
+* dashboard and library (page floor), ``GET /api/v1/me/stats/`` (API floor) and
+  ``POST /api/v1/sessions/`` with a fresh ``client_id`` per request (write floor).
+
+Medians over the rounds; each ratio is taken within a round. Targets: dashboard >= 0.6,
+library >= 0.5, me/stats >= 0.7, POST sessions >= 0.4 of their floor, and each p99 at
+most twice its floor's. Prints a table, writes it as JSON to ``--json``. Everything
+started is stopped at exit (also on Ctrl-C, SIGTERM and ``--timeout``).
 """
 
 from __future__ import annotations
@@ -17,8 +40,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import random
-import re
 import secrets
 import shutil
 import signal
@@ -27,213 +48,148 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
-import uuid
+from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.members_seed import credentials, log, query_counts, seed, session_body  # noqa: E402
+from bench.wrk import ensure_wrk, run_wrk  # noqa: E402
 from tests.servers import free_port, start_postgres, start_redis, wait_for_port  # noqa: E402
 
-LUA = ROOT / "bench" / "lua"
-ZONES = ["UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo", "Australia/Sydney"]
 ROTATE = 50
-TARGETS = {
-    "dashboard page": 0.4,
-    "GET /api/v1/me/stats/": 0.4,
-    "POST /api/v1/sessions/": 0.25,
-}
+P99_LIMIT = 2.0
 
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    path: str
+    creds: str | None = None  # "readers" (cookies), "tokens" (readers), "writers" (tokens)
+    floor: str | None = None
+    target: float | None = None
+
+    @property
+    def script(self) -> str | None:
+        if self.creds is None:
+            return None
+        return "members_post_session.lua" if self.method == "POST" else "members_get.lua"
 
 
-# --- seeding -------------------------------------------------------------------------------
+CASES = [
+    Case("ceiling", "GET", "/bench/ceiling"),
+    Case("page floor", "GET", "/bench/floor/page", "readers"),
+    Case("dashboard", "GET", "/dashboard/", "readers", "page floor", 0.6),
+    Case("library", "GET", "/library/", "readers", "page floor", 0.5),
+    Case("API floor", "GET", "/bench/floor/api", "tokens"),
+    Case("me/stats", "GET", "/api/v1/me/stats/", "tokens", "API floor", 0.7),
+    Case("write floor", "POST", "/bench/floor/write", "writers"),
+    Case("POST sessions", "POST", "/api/v1/sessions/", "writers", "write floor", 0.4),
+]
 
 
-def seed(*, members: int, logs_per_member: int) -> dict[str, object]:
-    """Members with tokens and sessions, ``logs_per_member`` logs each over ~14 months."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.core.management import call_command
-    from django.db import connection
-    from django.db.models import Count
-    from django.utils import timezone
-
-    from accounts.models import User
-    from accounts.services import api_token_create
-    from routines.models import Routine, SessionLog
-    from routines.services import member_activity_rebuild
-
-    call_command("load_starter_content", verbosity=0)
-    routines = list(
-        Routine.objects.filter(series__status="published")
-        .annotate(n=Count("steps"))
-        .order_by("pk")
-        .values_list("pk", "n")
-    )
-    password = make_password("bench-password")
-    users = User.objects.bulk_create(
-        [
-            User(
-                email=f"bench{n}@example.com",
-                password=password,
-                display_name=f"Bench {n}",
-                timezone=ZONES[n % len(ZONES)],
-            )
-            for n in range(members)
-        ],
-        batch_size=1000,
-    )
-    rng = random.Random(20261124)  # the same data every run
-    now = timezone.now().replace(microsecond=0)
-    columns = (
-        "user_id, client_id, routine_id, started_at, ended_at, duration_seconds, "
-        "steps_completed, steps_total, sides, tension_before, tension_after, tension_map, "
-        "rating, notes, local_date, timezone, source, created_at, updated_at"
-    )
-    started = time.monotonic()
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {SessionLog._meta.db_table} ({columns}) FROM STDIN") as copy,
-    ):
-        for user in users:
-            zone = ZoneInfo(user.timezone)
-            for index in range(logs_per_member):
-                # ~1.2 logs a day over 420 days, with natural gaps; newest first.
-                minutes_ago = index * 420 * 24 * 60 // logs_per_member + rng.randint(30, 600)
-                start = now - dt.timedelta(minutes=minutes_ago)
-                seconds = rng.randint(300, 1500)
-                routine_id, steps = routines[rng.randrange(len(routines))]
-                before = rng.randint(3, 9)
-                copy.write_row(
-                    (
-                        user.pk,
-                        uuid.uuid4(),
-                        routine_id,
-                        start,
-                        start + dt.timedelta(seconds=seconds),
-                        seconds,
-                        steps,
-                        steps,
-                        "",
-                        before,
-                        max(0, before - rng.randint(0, 4)),
-                        "{}",
-                        rng.randint(3, 5),
-                        "",
-                        start.astimezone(zone).date(),
-                        user.timezone,
-                        "player",
-                        start,
-                        start,
-                    )
-                )
-    log(f"copied {members * logs_per_member} logs in {time.monotonic() - started:.0f}s")
-    started = time.monotonic()
-    days = member_activity_rebuild()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-        # Write the seeded pages out now, not during the measurements (the checkpointer
-        # would otherwise spread that work over the next minutes).
-        cursor.execute("CHECKPOINT")
-    log(f"rebuilt {days} day aggregates in {time.monotonic() - started:.0f}s")
-
-    chosen = users[:: max(1, members // ROTATE)][:ROTATE]
-    tokens = [api_token_create(user=u, name="Benchmark")[1] for u in chosen]
-    cookies = []
-    for user in chosen:
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "accounts.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        cookies.append(session.session_key)
-    return {
-        "tokens": tokens,
-        "cookies": cookies,
-        "routine_id": routines[0][0],
-        "now": now,
-    }
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # a redirect (e.g. to the login page) is an answer, not a success
 
 
-# --- measuring -------------------------------------------------------------------------------
-
-UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def parse_wrk(output: str) -> dict[str, float]:
-    def latency(percent: str) -> float:
-        match = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
-        return float(match.group(1)) * UNITS[match.group(2)] if match else float("nan")
-
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    total = re.search(r"(\d+) requests in", output)
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    errors = re.search(r"Socket errors:.*", output)
-    return {
-        "rps": float(rps.group(1)) if rps else 0.0,
-        "requests": int(total.group(1)) if total else 0,
-        "p50": latency("50"),
-        "p99": latency("99"),
-        "non2xx": int(bad.group(1)) if bad else 0,
-        "socket_errors": errors.group(0) if errors else "",
-    }
-
-
-class CpuMeter:
-    """CPU seconds used by gunicorn (master and workers), PostgreSQL (all backends) and Redis.
-
-    Throughput on a machine shared with other programs swings with their load; the CPU
-    the server side spends per request does not, so its ratio to the ceiling's is a
-    steadier view of the same question.
-    """
-
-    def __init__(self, gunicorn_pid: int, *service_ports: int) -> None:
-        import psutil
-
-        self.psutil = psutil
-        self.roots = [psutil.Process(gunicorn_pid)]
-        for conn in psutil.net_connections(kind="tcp"):
-            listening = conn.status == "LISTEN" and conn.laddr.port in service_ports
-            if listening and conn.pid and all(root.pid != conn.pid for root in self.roots):
-                self.roots.append(psutil.Process(conn.pid))
-
-    def seconds(self) -> float:
-        total = 0.0
-        for root in self.roots:
-            for proc in [root, *root.children(recursive=True)]:
-                with contextlib.suppress(self.psutil.Error):
-                    times = proc.cpu_times()
-                    total += times.user + times.system
-        return total
-
-
-def run_wrk(
-    url: str, *, script: str | None, env: dict[str, str], duration: int, threads: int, conns: int
-) -> dict[str, float]:
-    cmd = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{duration}s", "--latency", "--timeout", "5s"]
-    if script:
-        cmd += ["-s", str(LUA / script)]
-    result = subprocess.run(
-        [*cmd, url],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=duration + 60,
-        check=True,
-    )
-    return parse_wrk(result.stdout)
-
-
-def check(url: str, headers: dict[str, str], *, data: bytes | None = None) -> int:
+def status(url: str, headers: dict[str, str], data: bytes | None = None) -> int:
+    opener = urllib.request.build_opener(_NoRedirect)
     request = urllib.request.Request(url, headers=headers, data=data)  # noqa: S310 (loopback)
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-        return response.status
+    try:
+        with opener.open(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def summarise(rounds: list[dict[str, dict]]) -> list[dict[str, object]]:
+    rows = []
+    for case in CASES:
+        runs = [r[case.name] for r in rounds]
+
+        def ratios(other: str, key: str, runs: list[dict] = runs) -> list[float]:
+            return [
+                run[key] / r[other][key] if r[other][key] else 0.0
+                for run, r in zip(runs, rounds, strict=True)
+            ]
+
+        row: dict[str, object] = {
+            "name": case.name,
+            "request": f"{case.method} {case.path}",
+            "rps": statistics.median(r["rps"] for r in runs),
+            "p50_ms": statistics.median(r["p50"] for r in runs),
+            "p99_ms": statistics.median(r["p99"] for r in runs),
+            "to_ceiling": statistics.median(ratios("ceiling", "rps")),
+            "floor": case.floor,
+            "target": case.target,
+            "non2xx": sum(r["non2xx"] for r in runs),
+            "socket_errors": [r["socket_errors"] for r in runs if r["socket_errors"]],
+            "rounds": runs,
+        }
+        if case.floor:
+            per_round = ratios(case.floor, "rps")
+            p99 = statistics.median(ratios(case.floor, "p99"))
+            row.update(to_floor=statistics.median(per_round), to_floor_per_round=per_round)
+            row.update(p99_to_floor=p99)
+            row["met"] = row["to_floor"] >= case.target and p99 <= P99_LIMIT
+        rows.append(row)
+    return rows
+
+
+def print_report(rows: list[dict], counts: dict[str, dict], heading: str) -> None:
+    print(f"\n{heading}\n")
+    print(
+        "| what | request | requests/s | p50 ms | p99 ms | ratio to floor (per round) "
+        "| p99 / floor p99 | ratio to ceiling | target | met | non-2xx |"
+    )
+    print("|---|---|---:|---:|---:|---|---:|---:|---|---|---:|")
+    for row in rows:
+        floor = target = met = p99 = ""
+        if row["floor"]:
+            rounds = " / ".join(f"{x:.2f}" for x in row["to_floor_per_round"])
+            floor = f"{row['to_floor']:.2f} of {row['floor']} ({rounds})"
+            p99 = f"{row['p99_to_floor']:.2f}"
+            target = f">= {row['target']}, p99 <= {P99_LIMIT:g}x"
+            met = "yes" if row["met"] else "**no**"
+        print(
+            f"| {row['name']} | `{row['request']}` | {row['rps']:,.0f} | {row['p50_ms']:.2f} "
+            f"| {row['p99_ms']:.2f} | {floor} | {p99} | {row['to_ceiling']:.2f} | {target} "
+            f"| {met} | {row['non2xx']} |"
+        )
+    probes = list(next(iter(counts.values())))[:-1]
+    print("\nQueries per request (first / repeat), counted in process before the load:\n")
+    print(f"| endpoint | {' | '.join(probes)} | constant |\n|---|{'---:|' * len(probes)}---|")
+    for name, row in counts.items():
+        cells = " | ".join(f"{row[p]['first']} / {row[p]['repeat']}" for p in probes)
+        print(f"| {name} | {cells} | {'yes' if row['constant'] else '**no**'} |")
+    missed = [r["name"] for r in rows if r.get("met") is False]
+    missed += [f"{n} queries" for n, r in counts.items() if not r["constant"]]
+    print("\ntargets missed: " + (", ".join(missed) if missed else "none"))
+
+
+def start_gunicorn(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "wellness.wsgi:application",
+         "--workers", str(workers), "--worker-class", "sync",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    wait_for_port(port, timeout=60)
+    return process
+
+
+def stop_gunicorn(process: subprocess.Popen | None) -> None:
+    if process is not None and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(15)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def main() -> int:
@@ -241,230 +197,172 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--logs", type=int, default=500, help="logs per member")
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
-    parser.add_argument("--rounds", type=int, default=3, help="ceiling/endpoint pairs per endpoint")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--json", type=Path, help="write the results here as JSON")
+    parser.add_argument("--timeout", type=int, default=1800, help="bound on the whole run (s)")
     parser.add_argument(
-        "--no-health-checks",
-        action="store_true",
-        help="turn off CONN_HEALTH_CHECKS (the product's setting is on)",
-    )
-    parser.add_argument(
-        "--serve",
-        type=int,
-        default=0,
-        metavar="SECONDS",
+        "--serve", type=int, default=0, metavar="SECONDS",
         help="only seed and serve for this long (for profiling by hand), no wrk",
-    )
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.members < 2 or args.rounds < 1:
+        parser.error("--members must be >= 2 and --rounds >= 1")
 
-    # SIGTERM (e.g. from timeout) still stops gunicorn and PostgreSQL in the finally block.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(f"stopped by signal {signum} (SIGALRM: --timeout {args.timeout}s)")
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGALRM, stop)
+    signal.alarm(args.timeout)
+    if not args.serve:
+        ensure_wrk()
+    load_before = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="kneadful-bench-members-"))
-    database_url, stop_postgres = start_postgres()
-    redis_url, stop_redis = start_redis()
+    stops: list = []
     gunicorn: subprocess.Popen | None = None
     try:
+        database_url, stop_postgres = start_postgres()
+        stops.append(stop_postgres)
+        redis_url, stop_redis = start_redis()
+        stops.append(stop_redis)
         port = free_port()
         env = {
             "DJANGO_SETTINGS_MODULE": "bench.members_settings",
             "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,  # the cache, the sessions' cache and the broker
             "DEBUG": "false",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "SITE_URL": f"http://127.0.0.1:{port}",
             "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "false",
-            "SECURE_COOKIES": "false",
             "KNEADFUL_VAR_DIR": str(work / "var"),
             "LOG_LEVEL": "WARNING",
             "CONN_MAX_AGE": "600",
-            "BENCH_CONN_HEALTH_CHECKS": "false" if args.no_health_checks else "true",
-            # As in production: Redis for the cache, the sessions' cache and the broker.
-            "REDIS_URL": redis_url,
         }
-        os.environ.update(env)
+        os.environ.update(env, BENCH_SEEDING="1")
         import django
 
         django.setup()
         from django.core.management import call_command
+        from django.db import connection, connections
+
+        from bench.models import FloorWrite
 
         log("migrating and collecting static files")
         call_command("migrate", verbosity=0)
         call_command("collectstatic", "--noinput", verbosity=0)
+        with connection.schema_editor() as editor:
+            editor.create_model(FloorWrite)
         log(f"seeding {args.members} members x {args.logs} logs")
-        seeded = seed(members=args.members, logs_per_member=args.logs)
-        from django.db import connections
-
+        seeded = seed(members=args.members, logs_per_member=args.logs, rotate=ROTATE)
+        readers, writers, probes = seeded["readers"], seeded["writers"], seeded["probes"]
+        log(f"signing in {len(readers)} readers, tokens for them and {len(writers)} writers")
+        credentials(readers=readers, writers=writers, probes=probes)
+        started_at = seeded["now"] - dt.timedelta(minutes=40)
+        counts = query_counts(
+            warm=readers[0], probes=probes, routine_id=seeded["routine_id"], started_at=started_at
+        )
         connections.close_all()
 
-        tokens_file = work / "tokens.txt"
-        tokens_file.write_text("".join(f"Authorization: Token {t}\n" for t in seeded["tokens"]))
-        cookies_file = work / "cookies.txt"
-        # As a returning browser sends them: the session and the CSRF cookie it was given.
-        cookies_file.write_text(
-            "".join(
-                f"Cookie: sessionid={c}; csrftoken={secrets.token_hex(16)}\n"
-                for c in seeded["cookies"]
-            )
-        )
-
-        gunicorn = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "wellness.wsgi:application",
-                "--workers",
-                str(args.workers),
-                "--worker-class",
-                "sync",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
+        files = {
+            "readers": [
+                "Cookie: " + "; ".join(f"{k}={v}" for k, v in m.cookies.items()) for m in readers
             ],
-            cwd=ROOT,
-            env={**os.environ},
-            start_new_session=True,
-        )
-        wait_for_port(port, timeout=60)
-        base = f"http://127.0.0.1:{port}"
-        token_header = {"Authorization": f"Token {seeded['tokens'][0]}"}
-        cookie_header = {"Cookie": f"sessionid={seeded['cookies'][0]}"}
-        started_at = seeded["now"] - dt.timedelta(minutes=40)
+            "tokens": [f"Authorization: Token {m.token}" for m in readers],
+            "writers": [f"Authorization: Token {m.token}" for m in writers],
+        }
+        for name, lines in files.items():
+            (work / f"{name}.txt").write_text("".join(f"{line}\n" for line in lines))
         post_env = {
-            "CREDENTIALS_FILE": str(tokens_file),
             "STARTED_AT": started_at.isoformat(),
             "ENDED_AT": (started_at + dt.timedelta(minutes=12)).isoformat(),
             "ROUTINE_ID": str(seeded["routine_id"]),
         }
-        body = (
-            f'{{"routine": {seeded["routine_id"]}, "started_at": "{post_env["STARTED_AT"]}", '
-            f'"ended_at": "{post_env["ENDED_AT"]}"}}'
-        ).encode()
-        assert check(f"{base}/bench/ceiling", {}) == 200
-        assert check(f"{base}/library/", {}) == 200
-        assert check(f"{base}/dashboard/", cookie_header) == 200
-        assert check(f"{base}/api/v1/me/stats/", token_header) == 200
-        assert (
-            check(
-                f"{base}/api/v1/sessions/",
-                {**token_header, "Content-Type": "application/json"},
-                data=body,
-            )
-            == 201
-        )
+        server_env = {k: v for k, v in os.environ.items() if k != "BENCH_SEEDING"}
+        gunicorn = start_gunicorn(port, args.workers, server_env)
+        base = f"http://127.0.0.1:{port}"
+
+        # Every credential works, and every request answers 2xx, not a redirect to login.
+        def header(line: str) -> dict[str, str]:
+            name, value = line.split(": ", 1)
+            return {name: value}
+
+        for case in CASES:
+            for line in files[case.creds] if case.creds else [""]:
+                data = None
+                if case.method == "POST":
+                    body = session_body(routine_id=seeded["routine_id"], started_at=started_at)
+                    data = json.dumps(body).encode()
+                headers = {**(header(line) if line else {}), "Content-Type": "application/json"}
+                answer = status(base + case.path, headers, data)
+                if answer not in (200, 201):
+                    raise SystemExit(f"{case.method} {case.path} answered {answer} ({line[:30]})")
+        log("every credential answers 2xx on every endpoint")
 
         if args.serve:
-            (work / "env.json").write_text(json.dumps(env))
-            log(
-                f"serving {base} for {args.serve}s; token {seeded['tokens'][0]}, "
-                f"session {seeded['cookies'][0]}, credentials in {work}"
-            )
+            (work / "env.json").write_text(json.dumps(server_env))
+            log(f"serving {base} for {args.serve}s; credentials and env in {work}")
+            signal.alarm(args.serve + 60)
             time.sleep(args.serve)
             return 0
-        cookies_env = {"CREDENTIALS_FILE": str(cookies_file)}
-        tokens_env = {"CREDENTIALS_FILE": str(tokens_file)}
-        cases = [
-            ("ceiling (constant JSON)", "/bench/ceiling", None, {}),
-            ("library page", "/library/", None, {}),
-            ("dashboard page", "/dashboard/", "members_get.lua", cookies_env),
-            ("GET /api/v1/me/stats/", "/api/v1/me/stats/", "members_get.lua", tokens_env),
-            ("POST /api/v1/sessions/", "/api/v1/sessions/", "members_post_session.lua", post_env),
-        ]  # fmt: skip
 
-        meter = CpuMeter(
-            gunicorn.pid,
-            int(database_url.rsplit(":", 1)[1].split("/")[0]),
-            int(redis_url.rsplit(":", 1)[1].split("/")[0]),
-        )
-
-        def measure(path: str, script: str | None, extra: dict[str, str]) -> dict:
-            before = meter.seconds()
-            result = run_wrk(
-                base + path,
-                script=script,
-                env=extra,
-                duration=args.duration,
+        def measure(case: Case, duration: int) -> dict:
+            extra = {"CREDENTIALS_FILE": str(work / f"{case.creds}.txt"), **post_env}
+            return run_wrk(
+                base + case.path,
+                script=case.script,
+                env=extra if case.creds else {},
+                duration=duration,
                 threads=args.threads,
-                conns=args.connections,
+                connections=args.connections,
             )
-            used = meter.seconds() - before
-            result["cpu_ms"] = 1000 * used / result["requests"] if result["requests"] else 0.0
-            return result
 
-        # Other programs share this machine, so the ceiling drifts: each endpoint is
-        # measured in rounds right after a ceiling measurement, and the ratio of each
-        # pair is taken; the table shows medians over the rounds.
-        ceiling_path = cases[0][1]
-        rows = []
-        for name, path, script, extra in cases[1:]:
-            run_wrk(  # warm-up: worker imports, connections, each member's first stats
-                base + path,
-                script=script,
-                env=extra,
-                duration=2,
-                threads=args.threads,
-                conns=args.connections,
-            )
-            log(f"measuring {name} ({args.rounds} rounds against the ceiling)")
-            pairs = []
-            for _ in range(args.rounds):
-                ceiling_run = measure(ceiling_path, None, {})
-                pairs.append((ceiling_run, measure(path, script, extra)))
-            rows.append((name, pairs))
-        print()
-        print(
+        log("warming up (2 s each): worker imports, connections, each member's caches")
+        for case in CASES:
+            measure(case, 2)
+        rounds = []
+        for number in range(args.rounds):
+            log(f"round {number + 1} of {args.rounds}")
+            order = CASES if number % 2 == 0 else CASES[::-1]
+            rounds.append({case.name: measure(case, args.duration) for case in order})
+        load_after = os.getloadavg()
+        rows = summarise(rounds)
+        conditions = {
+            "members": args.members,
+            "logs_per_member": args.logs,
+            "rotation": {"readers": len(readers), "writers": len(writers)},
+            "gunicorn": f"sync x{args.workers}",
+            "wrk": f"-t{args.threads} -c{args.connections} -d{args.duration}s",
+            "rounds": args.rounds,
+            "cpus": os.cpu_count(),
+            "load_average_before": load_before,
+            "load_average_after": load_after,
+            "finished_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        }
+        heading = (
             f"Members benchmark: {args.members} members x {args.logs} logs, gunicorn sync "
-            f"x{args.workers}, wrk -t{args.threads} -c{args.connections} -d{args.duration}s "
-            f"x {args.rounds} rounds, {os.cpu_count()} CPUs, CONN_HEALTH_CHECKS "
-            f"{'off' if args.no_health_checks else 'on'}, "
-            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+            f"x{args.workers}, wrk {conditions['wrk']} x {args.rounds} rounds, "
+            f"{os.cpu_count()} CPUs, load average {load_before[0]:.2f} before / "
+            f"{load_after[0]:.2f} after, {conditions['finished_utc']}"
         )
-        print()
-        print(
-            "| endpoint | requests/s | p50 ms | p99 ms | ceiling requests/s | ratio (median) "
-            "| ratios per round | server CPU ms/request (ceiling) | CPU ratio | target | non-2xx |"
-        )
-        print("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|")
-        missed = []
-        for name, pairs in rows:
-            ratios = [run["rps"] / ceil["rps"] if ceil["rps"] else 0.0 for ceil, run in pairs]
-            ratio = statistics.median(ratios)
-            runs = [run for _, run in pairs]
-            cpu = statistics.median(r["cpu_ms"] for r in runs)
-            ceiling_cpu = statistics.median(c["cpu_ms"] for c, _ in pairs)
-            cpu_ratio = ceiling_cpu / cpu if cpu else 0.0
-            target = TARGETS.get(name)
-            if target and ratio < target:
-                missed.append(name)
-            print(
-                f"| {name} | {statistics.median(r['rps'] for r in runs):,.0f} "
-                f"| {statistics.median(r['p50'] for r in runs):.2f} "
-                f"| {statistics.median(r['p99'] for r in runs):.2f} "
-                f"| {statistics.median(c['rps'] for c, _ in pairs):,.0f} | {ratio:.2f} "
-                f"| {' / '.join(f'{x:.2f}' for x in ratios)} "
-                f"| {cpu:.2f} ({ceiling_cpu:.2f}) | {cpu_ratio:.2f} "
-                f"| {f'>= {target}' if target else ''} | {sum(r['non2xx'] for r in runs)} |"
-            )
-            for r in runs:
-                if r["socket_errors"]:
-                    print(f"<!-- {name}: {r['socket_errors']} -->")
-        print()
-        print("targets missed: " + (", ".join(missed) if missed else "none"))
+        print_report(rows, counts, heading)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            results = {"conditions": conditions, "rows": rows, "query_counts": counts}
+            args.json.write_text(json.dumps(results, indent=2) + "\n")
+            log(f"wrote {args.json}")
         return 0
     finally:
-        if gunicorn is not None and gunicorn.poll() is None:
-            os.killpg(gunicorn.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                gunicorn.wait(15)
-            if gunicorn.poll() is None:
-                os.killpg(gunicorn.pid, signal.SIGKILL)
+        signal.alarm(0)
+        stop_gunicorn(gunicorn)
         with contextlib.suppress(Exception):
             from django.db import connections
 
             connections.close_all()
-        stop_postgres()
-        stop_redis()
+        for stop_service in reversed(stops):
+            stop_service()
         shutil.rmtree(work, ignore_errors=True)
 
 

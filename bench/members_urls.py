@@ -1,13 +1,14 @@
-"""The real URLs plus ``/bench/ceiling``: a constant JSON answer, the ceiling of Django here."""
+"""The product's URLs plus the bench's ceiling and floors (``bench.views``)."""
 
-from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
+from bench import views
 from wellness.urls import urlpatterns as product_urlpatterns
 
-
-def ceiling(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"ok": True, "service": "kneadful"})
-
-
-urlpatterns = [path("bench/ceiling", ceiling), *product_urlpatterns]
+urlpatterns = [
+    path("bench/ceiling", views.ceiling),
+    path("bench/floor/page", views.floor_page),
+    path("bench/floor/api", views.FloorApi.as_view()),
+    path("bench/floor/write", views.FloorWriteView.as_view()),
+    *product_urlpatterns,
+]

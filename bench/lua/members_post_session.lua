@@ -1,4 +1,5 @@
--- POST /api/v1/sessions/ with a rotating token and a fresh client_id per request.
+-- POST /api/v1/sessions/ (and the write floor, which ignores the body) with a rotating
+-- token and a fresh client_id per request.
 -- STARTED_AT / ENDED_AT (ISO 8601 with offset) and ROUTINE_ID come from the environment.
 local creds = {}
 local counter = 0
