@@ -42,3 +42,50 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         {"detail": "Something went wrong on our side. Please try again later."},
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
     )
+
+
+# --- The error answers in the OpenAPI schema ---------------------------------------------
+
+_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "`detail` for a general error, or one list of messages per field.",
+    "properties": {"detail": {"type": "string"}},
+    "additionalProperties": True,
+}
+_ERRORS = {
+    "400": "The request has errors: a message per field, or `detail`.",
+    "401": "No valid credentials (`WWW-Authenticate: Token`).",
+    "403": "Signed in, but not allowed.",
+    "404": "No such object (or not yours).",
+    "413": "The request body is too large.",
+    "429": "Too many requests; try again later.",
+}
+
+
+def document_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: every operation documents the error answers
+    it can give, with their JSON shape: 400 when it takes input, 401 and 403 when it
+    needs a member (or staff), 404 for an object in the path, 413 for a body, 429."""
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            codes = {"429"}
+            if operation.get("requestBody") or operation.get("parameters"):
+                codes.add("400")
+            if operation.get("requestBody"):
+                codes.add("413")
+            if {} not in operation.get("security", [{}]):
+                codes |= {"401", "403"}
+            parameters = {p.get("name") for p in operation.get("parameters", [])}
+            if "{" in path or "page" in parameters:  # an object, or a page past the end
+                codes.add("404")
+            for code in sorted(codes):
+                operation["responses"].setdefault(
+                    code,
+                    {
+                        "description": _ERRORS[code],
+                        "content": {"application/json": {"schema": _ERROR_SCHEMA}},
+                    },
+                )
+    return result

@@ -35,3 +35,6 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "wellness.views.page_not_found"
+handler500 = "wellness.views.server_error"
