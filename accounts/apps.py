@@ -10,14 +10,9 @@ class AccountsConfig(AppConfig):
 
         from accounts import signals  # noqa: F401 (connects the receivers)
         from accounts.emails import anymail_tracking_received, email_hooks_install
-        from accounts.selectors import (
-            email_export_section,
-            register_export_section,
-            reminder_export_section,
-        )
+        from accounts.selectors import email_export_section, register_export_section
 
         register_export_section("email", email_export_section)
-        register_export_section("reminders", reminder_export_section)
         # wellness.emails builds and sends; what a member agreed to receive is ours.
         email_hooks_install()
         # Bounces and complaints reported by an email provider's webhooks (django-anymail)

@@ -1,9 +1,9 @@
 """The one place that renders and sends every outgoing Kneadful email.
 
 * ``email_message_build`` renders ``templates/emails/<name>_subject.txt``, ``<name>.txt``
-  and ``<name>.html`` inside the shared layout; non-transactional categories get the
-  one-click unsubscribe footer and the ``List-Unsubscribe`` / ``List-Unsubscribe-Post``
-  headers (RFC 2369, RFC 8058).
+  and ``<name>.html`` (or an app's own ``<app>/.../<name>*``) inside the shared layout;
+  non-transactional categories get the one-click unsubscribe footer and the
+  ``List-Unsubscribe`` / ``List-Unsubscribe-Post`` headers (RFC 2369, RFC 8058).
 * ``EmailBatchRenderer`` renders a template once for many members who share a context.
 * ``email_send_batch`` sends many messages over ONE connection of whatever backend is
   configured (SMTP, locmem, file, console, django-anymail) and classifies each result:
@@ -209,6 +209,12 @@ def _links(user: Recipient, category: str | None) -> dict[str, str]:
     }
 
 
+def _template_base(template: str) -> str:
+    """``notice`` -> ``emails/notice``; a name with a slash is the app's own path
+    (``reminders/email/reminder``), so an app keeps its emails with its templates."""
+    return template if "/" in template else f"emails/{template}"
+
+
 def _subject_clean(subject: str) -> str:
     subject = " ".join(subject.split())  # no newlines in a header
     prefix = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX  # the same prefix as allauth's emails
@@ -257,7 +263,8 @@ def _message_assemble(
 def email_message_build(
     *, user: Recipient, template: str, context: dict[str, Any], category: str | None
 ) -> EmailMultiAlternatives:
-    """Render ``emails/<template>_subject.txt``, ``.txt`` and ``.html`` for one member.
+    """Render ``emails/<template>_subject.txt``, ``.txt`` and ``.html`` for one member
+    (``<template>_subject.txt`` ... when the name has a slash: an app's own path).
 
     Both alternatives share ``emails/base.txt`` / ``emails/base.html``; the footer and
     headers for non-transactional mail are added here, so no sender can forget them.
@@ -268,10 +275,10 @@ def email_message_build(
         **_base_context(user=user, category=category),
         **_links(user, category),
     }
-    subject = _subject_clean(render_to_string(f"emails/{template}_subject.txt", ctx))
+    subject = _subject_clean(render_to_string(f"{_template_base(template)}_subject.txt", ctx))
     ctx["subject"] = subject
-    text = render_to_string(f"emails/{template}.txt", ctx)
-    html = render_to_string(f"emails/{template}.html", ctx)
+    text = render_to_string(f"{_template_base(template)}.txt", ctx)
+    html = render_to_string(f"{_template_base(template)}.html", ctx)
     return _message_assemble(
         user=user,
         template=template,
@@ -341,10 +348,10 @@ class EmailBatchRenderer:
         if not self.category:
             ctx["unsubscribe_url"] = ctx["preferences_url"] = ""
         self.personal_keys = keys
-        self._subject = render_to_string(f"emails/{template}_subject.txt", ctx)
+        self._subject = render_to_string(f"{_template_base(template)}_subject.txt", ctx)
         ctx["subject"] = _placeholder("subject")
-        self._text = render_to_string(f"emails/{template}.txt", ctx)
-        self._html = render_to_string(f"emails/{template}.html", ctx)
+        self._text = render_to_string(f"{_template_base(template)}.txt", ctx)
+        self._html = render_to_string(f"{_template_base(template)}.html", ctx)
 
     @staticmethod
     def _fill(rendered: str, values: dict[str, str], *, html: bool) -> str:
