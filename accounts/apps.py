@@ -15,11 +15,9 @@ class AccountsConfig(AppConfig):
             api_tokens_export_section,
             email_export_section,
             register_export_section,
-            reminder_export_section,
         )
 
         register_export_section("email", email_export_section)
-        register_export_section("reminders", reminder_export_section)
         # wellness.emails builds and sends; what a member agreed to receive is ours.
         email_hooks_install()
         # Bounces and complaints reported by an email provider's webhooks (django-anymail)

@@ -5,7 +5,6 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest
-from django.utils.dates import WEEKDAYS
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -133,47 +132,3 @@ class EmailPreferencesForm(forms.Form):
         label="Offers",
         help_text="Discounts and partner offers. Off unless you turn it on.",
     )
-
-
-class ReminderScheduleForm(forms.Form):
-    """Add or edit a reminder schedule; the service validates again and computes next run."""
-
-    weekdays = forms.TypedMultipleChoiceField(
-        label="Days",
-        choices=list(WEEKDAYS.items()),
-        coerce=int,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one day."},
-    )
-    local_time = forms.TimeField(
-        label="Time",
-        input_formats=["%H:%M", "%H:%M:%S"],
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        error_messages={"invalid": "Enter a time such as 07:30 or 18:00."},
-    )
-    timezone = TimezoneField(
-        label="Time zone",
-        help_text="The reminder follows this zone. Your profile's zone is the default.",
-    )
-    routine = forms.ModelChoiceField(
-        label="Routine to suggest",
-        queryset=None,
-        required=False,
-        empty_label="Let Kneadful suggest one",
-    )
-    skip_if_practised = forms.BooleanField(
-        label="Skip the reminder on days I have already practised",
-        required=False,
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from routines.models import Routine, Series
-
-        super().__init__(*args, **kwargs)
-        self.fields["timezone"].widget.attrs.pop("data-detect-timezone", None)
-        self.fields["routine"].queryset = (
-            Routine.objects.filter(series__in=Series.objects.published())
-            .select_related("series")
-            .order_by("series__title", "position", "id")
-        )
-        self.fields["routine"].label_from_instance = lambda r: f"{r.series.title}: {r.title}"

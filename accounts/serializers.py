@@ -1,5 +1,3 @@
-import datetime as dt
-
 from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -8,7 +6,6 @@ from rest_framework import exceptions, serializers
 
 from accounts.models import ApiToken, User
 from accounts.validators import validate_timezone
-from routines.models import Routine, Series
 
 
 class LoginRateLimited(exceptions.Throttled):
@@ -90,38 +87,3 @@ class MeSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "email", "display_name", "timezone", "date_joined"]
         read_only_fields = ["id", "email", "date_joined"]
-
-
-class ReminderScheduleSerializer(serializers.Serializer):
-    """A reminder schedule over the API; ``next_run_at`` is computed (ISO 8601, UTC)."""
-
-    id = serializers.IntegerField(read_only=True)
-    weekdays = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6),
-        allow_empty=False,
-        max_length=7,
-        help_text="Days it fires, 0 (Monday) to 6 (Sunday).",
-    )
-    local_time = serializers.TimeField(
-        format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], help_text='Local time, "HH:MM".'
-    )
-    timezone = serializers.CharField(
-        max_length=64,
-        validators=[validate_timezone],
-        required=False,
-        help_text="IANA zone name; defaults to the member's profile zone.",
-    )
-    routine = serializers.PrimaryKeyRelatedField(
-        queryset=Routine.objects.filter(series__status=Series.Status.PUBLISHED),
-        allow_null=True,
-        required=False,
-        help_text="Id of a published routine to suggest, or null.",
-    )
-    active = serializers.BooleanField(required=False, default=True)
-    skip_if_practised = serializers.BooleanField(required=False, default=False)
-    next_run_at = serializers.DateTimeField(read_only=True, default_timezone=dt.UTC)
-
-    def validate_weekdays(self, value: list[int]) -> list[int]:
-        if len(set(value)) != len(value):
-            raise serializers.ValidationError("Each day can be listed once.")
-        return sorted(value)

@@ -120,7 +120,8 @@ def seed(*, schedules: int, due: dt.datetime) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from accounts.models import ReminderSchedule, User
+    from accounts.models import User
+    from reminders.models import ReminderSchedule
     from routines.models import Routine
 
     call_command("load_starter_content", verbosity=0)
@@ -185,8 +186,8 @@ def explain_dispatch(due: dt.datetime) -> str:
     """EXPLAIN of the dispatch claim exactly as the service runs it (rolled back)."""
     from django.db import connection, transaction
 
-    from accounts.models import ReminderSchedule
-    from accounts.services import REMINDER_BATCH_SIZE
+    from reminders.models import ReminderSchedule
+    from reminders.services import REMINDER_BATCH_SIZE
 
     query = (
         ReminderSchedule.objects.select_for_update(skip_locked=True)
@@ -209,8 +210,8 @@ def sample_message() -> bytes:
     from django.db import transaction
 
     from accounts.emails import Category
-    from accounts.models import ReminderOccurrence, ReminderSchedule
-    from accounts.services import reminder_email_context
+    from reminders.models import ReminderOccurrence, ReminderSchedule
+    from reminders.services import REMINDER_EMAIL_TEMPLATE, reminder_email_context
     from wellness import emails
 
     schedule = ReminderSchedule.objects.select_related("user").order_by("pk").first()
@@ -225,7 +226,7 @@ def sample_message() -> bytes:
         )
         message = emails.email_message_build(
             user=schedule.user,
-            template="reminder",
+            template=REMINDER_EMAIL_TEMPLATE,
             context=reminder_email_context(occurrence=occurrence),
             category=Category.REMINDERS,
         )
@@ -399,7 +400,7 @@ def main() -> int:
 
         from django.db.models import Count, Max, Min
 
-        from accounts.models import ReminderOccurrence
+        from reminders.models import ReminderOccurrence
 
         ledger = ReminderOccurrence.objects.aggregate(
             first=Min("created_at"), last_sent=Max("sent_at"), n=Count("id")

@@ -75,8 +75,8 @@ def main() -> int:
         django.setup()
         from django.core.management import call_command
 
-        from accounts.models import ReminderOccurrence
-        from accounts.services import (
+        from reminders.models import ReminderOccurrence
+        from reminders.services import (
             REMINDER_CHUNK_SIZE,
             reminder_dispatch_cycle,
             reminder_occurrences_send,
@@ -85,7 +85,7 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         due = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
         seed(schedules=count, due=due)
-        with mock.patch("accounts.services.reminders._enqueue_sends", return_value=0):
+        with mock.patch("reminders.services.dispatch._enqueue_sends", return_value=0):
             log(str(reminder_dispatch_cycle(now=due + dt.timedelta(seconds=1))))
         ids = list(ReminderOccurrence.objects.order_by("id").values_list("id", flat=True))
         chunks = [ids[i : i + REMINDER_CHUNK_SIZE] for i in range(0, len(ids), REMINDER_CHUNK_SIZE)]

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "wellness",
     "accounts",
     "routines",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -307,12 +308,12 @@ CELERY_BEAT_SCHEDULE = {
     # Reminders: the ONE dispatch entry (it reads next_run_at; no per-member tasks) and the
     # sweep that re-queues rows a crashed worker left unsent. Expiry drops a stale cycle.
     "reminders-dispatch": {
-        "task": "accounts.tasks.reminders_dispatch",
+        "task": "reminders.tasks.reminders_dispatch",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
     "reminders-sweep": {
-        "task": "accounts.tasks.reminders_sweep",
+        "task": "reminders.tasks.reminders_sweep",
         "schedule": 300.0,
         "options": {"expires": 240},
     },

@@ -21,6 +21,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
+    path("me/", include("reminders.urls")),
     path("email/", include("accounts.email_urls")),
     path("", include("routines.urls")),
     path("admin/", admin.site.urls),

@@ -1,7 +1,7 @@
 """Every write about members, one module per area; import from here.
 
 members: profile, deletion, demo accounts. tokens: API tokens.
-emails: preferences and suppression. reminders: schedules, dispatch, sending, signed actions.
+emails: preferences and suppression.
 """
 
 from accounts.services.emails import (
@@ -19,35 +19,6 @@ from accounts.services.members import (
     user_delete,
     user_profile_update,
 )
-from accounts.services.reminders import (
-    REMINDER_ACTION_NAMESPACE,
-    REMINDER_ACTION_SALTS,
-    REMINDER_BATCH_SIZE,
-    REMINDER_CHUNK_SIZE,
-    REMINDER_CLAIM_RENEW_SECONDS,
-    REMINDER_LATE_LIMIT,
-    REMINDER_MAX_ATTEMPTS,
-    REMINDER_PERSONAL_KEYS,
-    REMINDER_STALE_QUEUED,
-    REMINDER_STALE_SENDING,
-    ReminderActionResult,
-    ReminderDispatchSummary,
-    ReminderSendSummary,
-    reminder_action_perform,
-    reminder_action_resolve,
-    reminder_action_token,
-    reminder_action_url,
-    reminder_dispatch_cycle,
-    reminder_email_context,
-    reminder_next_run,
-    reminder_occurrences_send,
-    reminder_schedule_create,
-    reminder_schedule_delete,
-    reminder_schedule_pause,
-    reminder_schedule_update,
-    reminder_schedules_follow_timezone,
-    reminder_sweep,
-)
 from accounts.services.tokens import (
     API_TOKEN_USE_INTERVAL,
     api_token_create,
@@ -60,19 +31,6 @@ from accounts.services.tokens import (
 __all__ = [
     "API_TOKEN_USE_INTERVAL",
     "EMAIL_CATEGORIES",
-    "REMINDER_ACTION_NAMESPACE",
-    "REMINDER_ACTION_SALTS",
-    "REMINDER_BATCH_SIZE",
-    "REMINDER_CHUNK_SIZE",
-    "REMINDER_CLAIM_RENEW_SECONDS",
-    "REMINDER_LATE_LIMIT",
-    "REMINDER_MAX_ATTEMPTS",
-    "REMINDER_PERSONAL_KEYS",
-    "REMINDER_STALE_QUEUED",
-    "REMINDER_STALE_SENDING",
-    "ReminderActionResult",
-    "ReminderDispatchSummary",
-    "ReminderSendSummary",
     "api_token_create",
     "api_token_fingerprint_renew",
     "api_token_revoke",
@@ -86,20 +44,6 @@ __all__ = [
     "email_suppression_resume",
     "email_unsubscribe",
     "email_unsuppress",
-    "reminder_action_perform",
-    "reminder_action_resolve",
-    "reminder_action_token",
-    "reminder_action_url",
-    "reminder_dispatch_cycle",
-    "reminder_email_context",
-    "reminder_next_run",
-    "reminder_occurrences_send",
-    "reminder_schedule_create",
-    "reminder_schedule_delete",
-    "reminder_schedule_pause",
-    "reminder_schedule_update",
-    "reminder_schedules_follow_timezone",
-    "reminder_sweep",
     "user_delete",
     "user_profile_update",
 ]

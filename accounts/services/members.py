@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from accounts.hooks import member_timezone_changed
 from accounts.models import (
     User,
 )
-from accounts.services.reminders import reminder_schedules_follow_timezone
 
 
 @transaction.atomic
@@ -28,8 +28,9 @@ def user_profile_update(
     user.full_clean(exclude=["password", "email"])
     user.save(update_fields=fields)
     if old_timezone is not None and old_timezone != user.timezone:
-        reminder_schedules_follow_timezone(
-            user=user, old_timezone=old_timezone, new_timezone=user.timezone
+        # Other apps move what they computed in the old zone (reminders: its schedules).
+        member_timezone_changed.send(
+            sender=User, user=user, old_timezone=old_timezone, new_timezone=user.timezone
         )
     return user
 

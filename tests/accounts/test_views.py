@@ -374,7 +374,7 @@ def test_profile_page_links_reminders_and_email_preferences(member_client):
 
     response = member_client.get(reverse("accounts:profile"))
     assert response.status_code == 200
-    assert reverse("accounts:reminders") in response.content.decode()
+    assert reverse("reminders:list") in response.content.decode()
     assert reverse("accounts:email_preferences") in response.content.decode()
 
 

@@ -61,18 +61,7 @@ def test_wellness_imports_no_app_outside_its_url_confs():
     assert offending == []
 
 
-@pytest.mark.parametrize(
-    "app",
-    [
-        pytest.param(
-            "accounts",
-            marks=pytest.mark.xfail(
-                strict=True, reason="reminders still live in accounts until they get their app"
-            ),
-        ),
-        *sorted(APPS - {"accounts"}),
-    ],
-)
+@pytest.mark.parametrize("app", sorted(APPS))
 def test_an_app_imports_only_apps_below_it(app):
     if not (ROOT / app).is_dir():
         pytest.skip(f"no {app}/ app yet")

@@ -1,9 +1,9 @@
 """The one place that renders and sends every outgoing Kneadful email.
 
 * ``email_message_build`` renders ``templates/emails/<name>_subject.txt``, ``<name>.txt``
-  and ``<name>.html`` inside the shared layout; non-transactional categories get the
-  one-click unsubscribe footer and the ``List-Unsubscribe`` / ``List-Unsubscribe-Post``
-  headers (RFC 2369, RFC 8058).
+  and ``<name>.html`` (or an app's own ``<app>/.../<name>*``) inside the shared layout;
+  non-transactional categories get the one-click unsubscribe footer and the
+  ``List-Unsubscribe`` / ``List-Unsubscribe-Post`` headers (RFC 2369, RFC 8058).
 * ``EmailBatchRenderer`` renders a template once for many members who share a context.
 * ``email_send_batch`` sends many messages over ONE connection of whatever backend is
   configured (SMTP, locmem, file, console, django-anymail) and classifies each result:

@@ -92,6 +92,12 @@ def _links(user: Recipient, category: str | None) -> dict[str, str]:
     }
 
 
+def _template_base(template: str) -> str:
+    """``notice`` -> ``emails/notice``; a name with a slash is the app's own path
+    (``reminders/email/reminder``), so an app keeps its emails with its templates."""
+    return template if "/" in template else f"emails/{template}"
+
+
 def _subject_clean(subject: str) -> str:
     subject = " ".join(subject.split())  # no newlines in a header
     prefix = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX  # the same prefix as allauth's emails
@@ -140,7 +146,8 @@ def _message_assemble(
 def email_message_build(
     *, user: Recipient, template: str, context: dict[str, Any], category: str | None
 ) -> EmailMultiAlternatives:
-    """Render ``emails/<template>_subject.txt``, ``.txt`` and ``.html`` for one member.
+    """Render ``emails/<template>_subject.txt``, ``.txt`` and ``.html`` for one member
+    (``<template>_subject.txt`` ... when the name has a slash: an app's own path).
 
     Both alternatives share ``emails/base.txt`` / ``emails/base.html``; the footer and
     headers for non-transactional mail are added here, so no sender can forget them.
@@ -151,10 +158,10 @@ def email_message_build(
         **_base_context(user=user, category=category),
         **_links(user, category),
     }
-    subject = _subject_clean(render_to_string(f"emails/{template}_subject.txt", ctx))
+    subject = _subject_clean(render_to_string(f"{_template_base(template)}_subject.txt", ctx))
     ctx["subject"] = subject
-    text = render_to_string(f"emails/{template}.txt", ctx)
-    html = render_to_string(f"emails/{template}.html", ctx)
+    text = render_to_string(f"{_template_base(template)}.txt", ctx)
+    html = render_to_string(f"{_template_base(template)}.html", ctx)
     return _message_assemble(
         user=user,
         template=template,
@@ -224,10 +231,10 @@ class EmailBatchRenderer:
         if not self.category:
             ctx["unsubscribe_url"] = ctx["preferences_url"] = ""
         self.personal_keys = keys
-        self._subject = render_to_string(f"emails/{template}_subject.txt", ctx)
+        self._subject = render_to_string(f"{_template_base(template)}_subject.txt", ctx)
         ctx["subject"] = _placeholder("subject")
-        self._text = render_to_string(f"emails/{template}.txt", ctx)
-        self._html = render_to_string(f"emails/{template}.html", ctx)
+        self._text = render_to_string(f"{_template_base(template)}.txt", ctx)
+        self._html = render_to_string(f"{_template_base(template)}.html", ctx)
 
     @staticmethod
     def _fill(rendered: str, values: dict[str, str], *, html: bool) -> str:

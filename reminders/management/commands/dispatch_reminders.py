@@ -1,4 +1,8 @@
-"""One reminder dispatch cycle, synchronously: for cron-based deployments and operators."""
+"""One reminder dispatch cycle, synchronously: for cron-based deployments and operators.
+
+Prints the totals, then one line per due schedule (the first 20) saying what happens to
+each of its occurrences: sent now, skipped as more than an hour late, or already recorded.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_datetime
 
-from accounts.services import reminder_dispatch_cycle, reminder_sweep
+from reminders.services import reminder_dispatch_cycle, reminder_sweep
 
 
 def _instant(raw: str) -> dt.datetime:
@@ -54,7 +58,9 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         at = _instant(str(options["at"])) if options.get("at") else None
         summary = reminder_dispatch_cycle(now=at, dry_run=bool(options["dry_run"]))
-        self.stdout.write(str(summary))
+        # The totals, then what happens to each due schedule (the first few).
+        for line in summary.report():
+            self.stdout.write(line)
         if options["sweep"] and not options["dry_run"]:
             requeued = reminder_sweep(now=at)
             self.stdout.write(f"sweep: re-queued {len(requeued)} unsent reminder(s).")

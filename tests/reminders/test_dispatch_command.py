@@ -8,9 +8,9 @@ import time_machine
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from accounts.models import ReminderOccurrence
-from tests.accounts.reminder_helpers import schedule_for, utc
+from reminders.models import ReminderOccurrence
 from tests.factories import UserFactory
+from tests.reminders.helpers import schedule_for, utc
 
 pytestmark = pytest.mark.django_db(transaction=True)  # so on_commit sends really run
 
@@ -67,3 +67,23 @@ def test_sweep_option_requeues_stale_rows(two_schedules):
 def test_bad_at_is_a_clear_error(value, message):
     with pytest.raises(CommandError, match=message):
         run("--at", value)
+
+
+def test_each_due_schedule_gets_a_plain_line_saying_what_happens():
+    """A schedule a day behind: yesterday's reminder is skipped as late, today's is sent."""
+    user = UserFactory(timezone="Europe/London")
+    with time_machine.travel(utc(2026, 11, 22, 7, 0), tick=False):
+        schedule = schedule_for(user, weekdays=[6, 0], at=dt.time(8, 0))  # Sun and Mon
+    output = run("--at", "2026-11-23T08:00:30Z", "--dry-run")
+    totals, line = output.splitlines()
+    assert "would queue 1 reminder(s)" in totals
+    assert "1 missed reminder(s) would be recorded as skipped, not sent" in totals
+    assert line.strip() == (
+        f"schedule {schedule.pk} (member {user.pk}, Europe/London): would send the reminder "
+        "of Mon 23 Nov 08:00; would skip Sun 22 Nov 08:00: more than an hour late, not sent; "
+        "next reminder Sun 29 Nov 08:00."
+    )
+    with time_machine.travel(utc(2026, 11, 23, 8, 0, 30), tick=False):
+        output = run("--at", "2026-11-23T08:00:30Z")
+    assert "sends the reminder of Mon 23 Nov 08:00; skipped Sun 22 Nov 08:00" in output
+    assert [m.to for m in mail.outbox] == [[user.email]]

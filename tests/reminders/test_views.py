@@ -6,11 +6,11 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from accounts.models import ReminderOccurrence, ReminderSchedule
-from accounts.services import reminder_action_token
+from reminders.models import ReminderOccurrence, ReminderSchedule
+from reminders.services import reminder_action_token
 from routines.models import RestDay, SessionLog
-from tests.accounts.reminder_helpers import schedule_for, utc
 from tests.factories import RoutineFactory, UserFactory
+from tests.reminders.helpers import schedule_for, utc
 
 pytestmark = pytest.mark.django_db
 
@@ -27,20 +27,20 @@ def test_list_shows_next_reminder_in_the_members_zone(member_client, user):
     user.timezone = "Europe/London"
     user.save()
     schedule_for(user, weekdays=[1], at=dt.time(12, 30))
-    response = member_client.get(reverse("accounts:reminders"))
+    response = member_client.get(reverse("reminders:list"))
     assert response.status_code == 200
     assert "Next reminder: Tuesday 12:30 (in 2 days)" in response.content.decode()
 
 
 def test_profile_and_header_link_to_reminders(member_client):
     page = member_client.get(reverse("accounts:profile")).content.decode()
-    assert page.count(reverse("accounts:reminders")) >= 2
+    assert page.count(reverse("reminders:list")) >= 2
 
 
 def test_add_edit_pause_delete_through_the_pages(member_client, user):
     routine = RoutineFactory(title="Foot warm-up")
     response = member_client.post(
-        reverse("accounts:reminder_create"),
+        reverse("reminders:create"),
         {
             "weekdays": ["0", "3"],
             "local_time": "07:45",
@@ -55,7 +55,7 @@ def test_add_edit_pause_delete_through_the_pages(member_client, user):
     assert schedule.routine == routine and schedule.skip_if_practised
     assert schedule.next_run_at == utc(2026, 11, 23, 12, 45)
 
-    edit = reverse("accounts:reminder_edit", args=[schedule.pk])
+    edit = reverse("reminders:edit", args=[schedule.pk])
     assert "07:45" in member_client.get(edit).content.decode()
     response = member_client.post(
         edit, {"weekdays": ["6"], "local_time": "10:00", "timezone": "UTC", "routine": ""}
@@ -65,15 +65,15 @@ def test_add_edit_pause_delete_through_the_pages(member_client, user):
     assert (schedule.weekdays, schedule.routine, schedule.skip_if_practised) == ([6], None, False)
     assert schedule.next_run_at == utc(2026, 11, 22, 10, 0)
 
-    member_client.post(reverse("accounts:reminder_pause", args=[schedule.pk]), {"paused": "1"})
+    member_client.post(reverse("reminders:pause", args=[schedule.pk]), {"paused": "1"})
     schedule.refresh_from_db()
     assert not schedule.active and schedule.next_run_at is None
-    assert "Paused" in member_client.get(reverse("accounts:reminders")).content.decode()
-    member_client.post(reverse("accounts:reminder_pause", args=[schedule.pk]), {"paused": "0"})
+    assert "Paused" in member_client.get(reverse("reminders:list")).content.decode()
+    member_client.post(reverse("reminders:pause", args=[schedule.pk]), {"paused": "0"})
     schedule.refresh_from_db()
     assert schedule.active
 
-    delete = reverse("accounts:reminder_delete", args=[schedule.pk])
+    delete = reverse("reminders:delete", args=[schedule.pk])
     assert member_client.get(delete).status_code == 200  # a confirmation page first
     assert ReminderSchedule.objects.filter(pk=schedule.pk).exists()
     member_client.post(delete)
@@ -82,7 +82,7 @@ def test_add_edit_pause_delete_through_the_pages(member_client, user):
 
 def test_bad_form_input_shows_field_errors_and_keeps_nothing(member_client):
     response = member_client.post(
-        reverse("accounts:reminder_create"),
+        reverse("reminders:create"),
         {"weekdays": ["9"], "local_time": "25:99", "timezone": "Nowhere/Else", "routine": "999"},
     )
     assert response.status_code == 200
@@ -90,7 +90,7 @@ def test_bad_form_input_shows_field_errors_and_keeps_nothing(member_client):
     assert set(form.errors) == {"weekdays", "local_time", "timezone", "routine"}
     assert "Enter a time such as 07:30" in response.content.decode()
     response = member_client.post(
-        reverse("accounts:reminder_create"), {"local_time": "08:00", "timezone": "UTC"}
+        reverse("reminders:create"), {"local_time": "08:00", "timezone": "UTC"}
     )
     assert "Choose at least one day." in response.content.decode()
     assert not ReminderSchedule.objects.exists()
@@ -98,21 +98,21 @@ def test_bad_form_input_shows_field_errors_and_keeps_nothing(member_client):
 
 def test_other_members_schedules_are_404(member_client, other_user):
     theirs = schedule_for(other_user)
-    for name in ("reminder_edit", "reminder_delete"):
-        assert member_client.get(reverse(f"accounts:{name}", args=[theirs.pk])).status_code == 404
-    for name in ("reminder_pause", "reminder_delete"):
-        response = member_client.post(reverse(f"accounts:{name}", args=[theirs.pk]), {"paused": 1})
+    for name in ("edit", "delete"):
+        assert member_client.get(reverse(f"reminders:{name}", args=[theirs.pk])).status_code == 404
+    for name in ("pause", "delete"):
+        response = member_client.post(reverse(f"reminders:{name}", args=[theirs.pk]), {"paused": 1})
         assert response.status_code == 404
     theirs.refresh_from_db()
     assert theirs.active
     assert (
         str(theirs.local_time.strftime("%H:%M"))
-        not in member_client.get(reverse("accounts:reminders")).content.decode()
+        not in member_client.get(reverse("reminders:list")).content.decode()
     )
 
 
 def test_pages_need_login(client):
-    response = client.get(reverse("accounts:reminders"))
+    response = client.get(reverse("reminders:list"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
@@ -136,7 +136,7 @@ def occurrence():
 
 def action_url(occurrence, action):
     token = reminder_action_token(occurrence_id=occurrence.pk, action=action)
-    return reverse("accounts:reminder_action", kwargs={"action": action, "token": token})
+    return reverse("reminders:action", kwargs={"action": action, "token": token})
 
 
 def test_i_did_it_get_changes_nothing_post_logs_once(client, occurrence):
@@ -196,10 +196,10 @@ def test_rest_limit_gets_a_friendly_message(client, occurrence):
 def test_tampered_or_crossed_tokens_are_a_friendly_400(client, occurrence, method):
     done_token = reminder_action_token(occurrence_id=occurrence.pk, action="done")
     bad = [
-        reverse("accounts:reminder_action", kwargs={"action": "done", "token": done_token + "x"}),
+        reverse("reminders:action", kwargs={"action": "done", "token": done_token + "x"}),
         # A "done" token used on the "rest" link: salts differ per action.
-        reverse("accounts:reminder_action", kwargs={"action": "rest", "token": done_token}),
-        reverse("accounts:reminder_action", kwargs={"action": "done", "token": "garbage"}),
+        reverse("reminders:action", kwargs={"action": "rest", "token": done_token}),
+        reverse("reminders:action", kwargs={"action": "done", "token": "garbage"}),
     ]
     for url in bad:
         response = getattr(client, method)(url)
@@ -219,4 +219,39 @@ def test_action_post_needs_the_csrf_token(occurrence):
 
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(action_url(occurrence, "done")).status_code == 403
+    assert not SessionLog.objects.exists()
+
+
+def test_i_did_it_for_a_routine_no_longer_published_logs_nothing_and_says_so(client, occurrence):
+    """The series was unpublished after the email went out: like every logging path, the
+    action refuses it (routines.selectors.routine_for_logging) and stores no log."""
+    series = occurrence.routine.series
+    series.status = "draft"
+    series.save()
+    RoutineFactory(title="Another routine")  # a published default must not be logged instead
+    url = action_url(occurrence, "done")
+    response = client.post(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Nothing logged" in page and "no longer in the library" in page
+    assert not SessionLog.objects.exists()
+    occurrence.refresh_from_db()
+    assert occurrence.action == "" and occurrence.acted_at is None
+    # Published again: the same link logs it.
+    series.status = "published"
+    series.save()
+    assert "Well done" in client.post(url).content.decode()
+    assert SessionLog.objects.get().routine == occurrence.routine
+
+
+def test_i_did_it_with_no_routine_and_an_empty_library_logs_nothing(client, occurrence):
+    from routines.models import Series
+
+    occurrence.routine = None
+    occurrence.save()
+    occurrence.schedule.routine = None
+    occurrence.schedule.save()
+    Series.objects.update(status="draft")
+    page = client.post(action_url(occurrence, "done")).content.decode()
+    assert "no routine in the library" in page and "Nothing logged" in page
     assert not SessionLog.objects.exists()

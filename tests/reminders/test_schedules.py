@@ -6,14 +6,11 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from accounts.models import ReminderOccurrence, ReminderSchedule
-from accounts.services import (
-    reminder_schedule_pause,
-    reminder_schedule_update,
-    user_profile_update,
-)
-from tests.accounts.reminder_helpers import schedule_for, utc
+from accounts.services import user_profile_update
+from reminders.models import ReminderOccurrence, ReminderSchedule
+from reminders.services import reminder_schedule_pause, reminder_schedule_update
 from tests.factories import RoutineFactory, SeriesFactory, UserFactory
+from tests.reminders.helpers import schedule_for, utc
 
 pytestmark = pytest.mark.django_db
 

@@ -9,16 +9,19 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import ReminderScheduleForm, timezone_choices
-from accounts.models import ReminderOccurrence, ReminderSchedule
-from accounts.selectors import (
+from accounts.forms import timezone_choices
+from reminders.forms import ReminderScheduleForm
+from reminders.models import ReminderOccurrence, ReminderSchedule
+from reminders.selectors import (
     reminder_days_label,
     reminder_next_label,
     reminder_schedules_for,
 )
-from accounts.services import (
+from reminders.services import (
     reminder_action_perform,
     reminder_action_resolve,
     reminder_schedule_create,
@@ -44,7 +47,7 @@ def reminder_list(request: HttpRequest) -> HttpResponse:
         )
         for schedule in reminder_schedules_for(user=request.user)
     ]
-    return render(request, "accounts/reminders.html", {"schedules": schedules})
+    return render(request, "reminders/list.html", {"schedules": schedules})
 
 
 def _save(
@@ -71,11 +74,13 @@ def reminder_create(request: HttpRequest) -> HttpResponse:
         schedule = _save(request, form, None)
         if schedule is not None:
             label = reminder_next_label(instant=schedule.next_run_at, zone=request.user.zone)
-            messages.success(request, f"Reminder saved. Next reminder: {label}.")
-            return redirect("accounts:reminders")
+            messages.success(
+                request, _("Reminder saved. Next reminder: %(next)s.") % {"next": label}
+            )
+            return redirect("reminders:list")
     return render(
         request,
-        "accounts/reminder_form.html",
+        "reminders/form.html",
         {"form": form, "timezones": timezone_choices(), "schedule": None},
     )
 
@@ -95,11 +100,11 @@ def reminder_edit(request: HttpRequest, pk: int) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid() and _save(request, form, schedule):
-        messages.success(request, "Reminder updated.")
-        return redirect("accounts:reminders")
+        messages.success(request, _("Reminder updated."))
+        return redirect("reminders:list")
     return render(
         request,
-        "accounts/reminder_form.html",
+        "reminders/form.html",
         {"form": form, "timezones": timezone_choices(), "schedule": schedule},
     )
 
@@ -110,8 +115,8 @@ def reminder_pause(request: HttpRequest, pk: int) -> HttpResponse:
     schedule = _own(request, pk)
     paused = request.POST.get("paused") == "1"
     reminder_schedule_pause(schedule=schedule, paused=paused)
-    messages.success(request, "Reminder paused." if paused else "Reminder resumed.")
-    return redirect("accounts:reminders")
+    messages.success(request, _("Reminder paused.") if paused else _("Reminder resumed."))
+    return redirect("reminders:list")
 
 
 @login_required
@@ -120,21 +125,21 @@ def reminder_delete(request: HttpRequest, pk: int) -> HttpResponse:
     schedule = _own(request, pk)
     if request.method == "POST":
         reminder_schedule_delete(schedule=schedule)
-        messages.success(request, "Reminder deleted.")
-        return redirect("accounts:reminders")
-    return render(request, "accounts/reminder_delete.html", {"schedule": schedule})
+        messages.success(request, _("Reminder deleted."))
+        return redirect("reminders:list")
+    return render(request, "reminders/delete.html", {"schedule": schedule})
 
 
 ACTION_COPY = {
     ReminderOccurrence.Action.DONE: {
-        "title": "Log your session",
-        "lead": "Did you do your self-massage? One click logs it in your progress.",
-        "button": "Yes, I did it",
+        "title": gettext_lazy("Log your session"),
+        "lead": gettext_lazy("Did you do your self-massage? One click logs it in your progress."),
+        "button": gettext_lazy("Yes, I did it"),
     },
     ReminderOccurrence.Action.REST: {
-        "title": "Take a rest day",
-        "lead": "Rest is part of the practice. Marking a rest day keeps your streak.",
-        "button": "Mark a rest day",
+        "title": gettext_lazy("Take a rest day"),
+        "lead": gettext_lazy("Rest is part of the practice. Marking a rest day keeps your streak."),
+        "button": gettext_lazy("Mark a rest day"),
     },
 }
 
@@ -157,6 +162,6 @@ def reminder_action(request: HttpRequest, action: str, token: str) -> HttpRespon
         except RestLimitReached as exc:
             context.update(outcome=str(exc), limit_reached=True)
         else:
-            context.update(outcome=result.message, done=result.done)
+            context.update(outcome=result.message, done=result.done, refused=result.refused)
         return render(request, "reminders/action_done.html", context)
     return render(request, "reminders/action.html", context)

@@ -15,10 +15,10 @@ from email import message_from_bytes
 import pytest
 from django.utils import timezone
 
-from accounts.models import ReminderOccurrence, ReminderSchedule
+from reminders.models import ReminderOccurrence, ReminderSchedule
 from tests import servers
-from tests.accounts.reminder_helpers import schedule_for
 from tests.factories import UserFactory
+from tests.reminders.helpers import schedule_for
 
 pytestmark = pytest.mark.integration
 

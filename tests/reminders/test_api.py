@@ -3,9 +3,9 @@
 import pytest
 import time_machine
 
-from accounts.models import ReminderSchedule
-from tests.accounts.reminder_helpers import schedule_for, utc
+from reminders.models import ReminderSchedule
 from tests.factories import RoutineFactory
+from tests.reminders.helpers import schedule_for, utc
 
 pytestmark = pytest.mark.django_db
 

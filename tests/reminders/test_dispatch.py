@@ -7,10 +7,10 @@ import pytest
 import time_machine
 from django.db import connection
 
-from accounts.models import ReminderOccurrence, ReminderSchedule
-from accounts.services import reminder_dispatch_cycle
-from tests.accounts.reminder_helpers import schedule_for, utc
+from reminders.models import ReminderOccurrence, ReminderSchedule
+from reminders.services import reminder_dispatch_cycle
 from tests.factories import UserFactory
+from tests.reminders.helpers import schedule_for, utc
 
 pytestmark = pytest.mark.django_db
 
@@ -19,9 +19,11 @@ pytestmark = pytest.mark.django_db
 def sends(monkeypatch):
     """Record the chunks the cycle queues instead of running them."""
     queued: list[list[int]] = []
-    from accounts import tasks
+    from reminders import tasks
 
-    monkeypatch.setattr(tasks.reminders_send, "delay", lambda ids: queued.append(list(ids)))
+    monkeypatch.setattr(
+        tasks.reminders_send, "apply_async", lambda args, **kw: queued.append(list(args[0]))
+    )
     return queued
 
 
@@ -182,16 +184,16 @@ def test_dst_fold_occurrence_is_dispatched_once(sends, django_capture_on_commit_
 @pytest.mark.django_db(transaction=True)
 def test_two_cycles_racing_record_each_occurrence_once(postgres_required, monkeypatch):
     """Two threads (two database connections) dispatch the same minute at once."""
-    from accounts import tasks
+    from reminders import tasks
 
     queued: list[int] = []
     lock = threading.Lock()
 
-    def record(ids):
+    def record(args, **options):
         with lock:
-            queued.extend(ids)
+            queued.extend(args[0])
 
-    monkeypatch.setattr(tasks.reminders_send, "delay", record)
+    monkeypatch.setattr(tasks.reminders_send, "apply_async", record)
     users = UserFactory.create_batch(60)
     with time_machine.travel(utc(2026, 11, 23, 7, 0), tick=False):
         for user in users:
@@ -222,10 +224,92 @@ def test_two_cycles_racing_record_each_occurrence_once(postgres_required, monkey
 
 def test_beat_has_exactly_one_dispatch_entry_every_minute_and_the_sweep(settings):
     entries = settings.CELERY_BEAT_SCHEDULE.values()
-    dispatch = [e for e in entries if e["task"] == "accounts.tasks.reminders_dispatch"]
-    sweep = [e for e in entries if e["task"] == "accounts.tasks.reminders_sweep"]
+    dispatch = [e for e in entries if e["task"] == "reminders.tasks.reminders_dispatch"]
+    sweep = [e for e in entries if e["task"] == "reminders.tasks.reminders_sweep"]
     assert len(dispatch) == 1 and dispatch[0]["schedule"] == 60.0
     assert len(sweep) == 1 and sweep[0]["schedule"] <= 300
-    from accounts import tasks
+    from reminders import tasks
 
     assert tasks.reminders_send.acks_late and tasks.reminders_send.reject_on_worker_lost
+
+
+def test_old_task_names_still_run_for_one_release():
+    """Messages queued under accounts.tasks.* before the deploy still find a task."""
+    from celery import current_app
+
+    from reminders import tasks
+
+    for name in ("reminders_dispatch", "reminders_send", "reminders_sweep"):
+        assert f"reminders.tasks.{name}" in current_app.tasks
+        assert f"accounts.tasks.{name}" in current_app.tasks
+    assert tasks.reminders_send_old_name.acks_late and tasks.reminders_send_old_name.max_retries
+
+
+# --- The broker (Redis) down ---------------------------------------------------------------
+
+
+def test_broker_down_leaves_rows_queued_and_the_sweep_sends_them_later(
+    monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """Publishing fails after one quick retry: the cycle neither raises nor hangs, the rows
+    stay queued, and the sweep queues them once the broker is back."""
+    from django.core import mail
+    from kombu.exceptions import OperationalError
+
+    from reminders import tasks
+    from reminders.services import reminder_sweep
+
+    user = UserFactory(timezone="Europe/London")
+    with time_machine.travel(utc(2026, 11, 23, 7, 0), tick=False):
+        schedule_for(user, weekdays=[0], at=dt.time(8, 0))
+    published: list[dict] = []
+
+    def broker_down(args, **options):
+        published.append(options)
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.reminders_send, "apply_async", broker_down)
+    due = utc(2026, 11, 23, 8, 0, 30)
+    with time_machine.travel(due, tick=False), django_capture_on_commit_callbacks(execute=True):
+        summary = reminder_dispatch_cycle(now=due)
+    assert summary.queued == 1
+    # One publish attempt, with a short retry policy, so the cycle does not hang.
+    assert len(published) == 1 and published[0]["retry"] is True
+    assert published[0]["retry_policy"]["max_retries"] == 1
+    assert "stay queued for the sweep" in caplog.text
+    occurrence = ReminderOccurrence.objects.get()
+    assert occurrence.status == "queued" and mail.outbox == []
+
+    monkeypatch.undo()  # the broker is back (eager Celery in the tests)
+    later = due + dt.timedelta(minutes=6)
+    with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert reminder_sweep() == [occurrence.id]
+    occurrence.refresh_from_db()
+    assert occurrence.status == "sent"
+    assert [m.to for m in mail.outbox] == [[user.email]]
+
+
+def test_broker_down_for_the_sweep_too_changes_nothing(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    from reminders import tasks
+    from reminders.services import reminder_sweep
+
+    user = UserFactory()
+    with time_machine.travel(utc(2026, 11, 23, 7, 0), tick=False):
+        schedule_for(user, weekdays=[0], at=dt.time(8, 0))
+
+    def broker_down(args, **options):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(tasks.reminders_send, "apply_async", broker_down)
+    due = utc(2026, 11, 23, 8, 0, 30)
+    with time_machine.travel(due, tick=False), django_capture_on_commit_callbacks(execute=True):
+        reminder_dispatch_cycle(now=due)
+    later = due + dt.timedelta(minutes=6)
+    with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert len(reminder_sweep(now=later)) == 1  # offered again, still unpublishable
+    occurrence = ReminderOccurrence.objects.get()
+    assert occurrence.status == "queued" and occurrence.updated_at == later  # next sweep: again

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from accounts.models import ReminderSchedule
-from accounts.services import reminder_schedule_create
+from reminders.models import ReminderSchedule
+from reminders.services import reminder_schedule_create
 
 UTC = dt.UTC
 

@@ -8,17 +8,13 @@ import time_machine
 from django.core import mail
 from django.db import connection
 
-from accounts.models import ReminderOccurrence
-from accounts.services import (
-    email_suppress,
-    email_unsubscribe,
-    reminder_dispatch_cycle,
-    reminder_occurrences_send,
-)
-from accounts.tasks import reminders_send
+from accounts.services import email_suppress, email_unsubscribe
+from reminders.models import ReminderOccurrence
+from reminders.services import reminder_dispatch_cycle, reminder_occurrences_send
+from reminders.tasks import reminders_send
 from tests import servers
-from tests.accounts.reminder_helpers import schedule_for, utc
 from tests.factories import RoutineFactory, SessionLogFactory, UserFactory
+from tests.reminders.helpers import schedule_for, utc
 
 pytestmark = pytest.mark.django_db
 
@@ -67,9 +63,9 @@ def test_a_send_task_delivered_twice_sends_one_email(
     due_schedule, django_capture_on_commit_callbacks, monkeypatch
 ):
     due_schedule()
-    from accounts import tasks
+    from reminders import tasks
 
-    monkeypatch.setattr(tasks.reminders_send, "delay", lambda ids: None)  # queue nothing
+    monkeypatch.setattr(tasks.reminders_send, "apply_async", lambda args, **kw: None)  # no queue
     with time_machine.travel(DUE + dt.timedelta(seconds=20), tick=False):
         dispatch(django_capture_on_commit_callbacks)
         ids = list(ReminderOccurrence.objects.values_list("id", flat=True))
@@ -160,9 +156,9 @@ def test_a_task_that_runs_over_an_hour_late_skips_instead_of_sending(
     due_schedule, django_capture_on_commit_callbacks, monkeypatch
 ):
     due_schedule()
-    from accounts import tasks
+    from reminders import tasks
 
-    monkeypatch.setattr(tasks.reminders_send, "delay", lambda ids: None)
+    monkeypatch.setattr(tasks.reminders_send, "apply_async", lambda args, **kw: None)
     dispatch(django_capture_on_commit_callbacks)
     ids = list(ReminderOccurrence.objects.values_list("id", flat=True))
     with time_machine.travel(DUE + dt.timedelta(minutes=61), tick=False):
@@ -189,10 +185,12 @@ class FlakySink:
 def test_smtp_451_is_retried_and_the_reminder_sent_once(
     due_schedule, django_capture_on_commit_callbacks, settings, monkeypatch
 ):
-    from accounts import tasks
+    from reminders import tasks
 
     chunks: list[list[int]] = []
-    monkeypatch.setattr(tasks.reminders_send, "delay", chunks.append)
+    monkeypatch.setattr(
+        tasks.reminders_send, "apply_async", lambda args, **kw: chunks.append(args[0])
+    )
     sink = FlakySink()
     with servers.smtp_sink(sink) as (port, _):
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -243,17 +241,18 @@ def test_a_slow_sender_renews_its_claim_and_skips_rows_the_sweep_gave_away(
 ):
     """If a row is swept and re-claimed by another sender while this one is still busy,
     this one does not send it too."""
-    import accounts.services.reminders as services
+    from reminders.services import dispatch as dispatch_service
+    from reminders.services import sending
     from wellness import emails
 
     users = UserFactory.create_batch(3)
     with time_machine.travel(DUE - dt.timedelta(hours=1), tick=False):
         for user in users:
             schedule_for(user, weekdays=[0], at=dt.time(8, 0))
-    monkeypatch.setattr(services, "_enqueue_sends", lambda ids, size: 0)
+    monkeypatch.setattr(dispatch_service, "_enqueue_sends", lambda ids, size: 0)
     dispatch(django_capture_on_commit_callbacks)
     ids = sorted(ReminderOccurrence.objects.values_list("id", flat=True))
-    monkeypatch.setattr(services, "REMINDER_CLAIM_RENEW_SECONDS", -1.0)  # renew every message
+    monkeypatch.setattr(sending, "REMINDER_CLAIM_RENEW_SECONDS", -1.0)  # renew every message
     real_send = emails.email_send_batch
 
     def send_then_lose_the_rest(messages, connection=None):
@@ -266,7 +265,7 @@ def test_a_slow_sender_renews_its_claim_and_skips_rows_the_sweep_gave_away(
 
     monkeypatch.setattr(emails, "email_send_batch", send_then_lose_the_rest)
     with time_machine.travel(DUE + dt.timedelta(seconds=30), tick=False):
-        summary = services.reminder_occurrences_send(occurrence_ids=ids)
+        summary = sending.reminder_occurrences_send(occurrence_ids=ids)
     assert summary.sent == ids[:1] and summary.not_claimed == ids[1:]
     assert len(mail.outbox) == 1
     assert list(ReminderOccurrence.objects.order_by("id").values_list("status", flat=True)) == [
@@ -282,7 +281,8 @@ def test_chunk_rendering_gives_each_member_the_per_message_email(
     """Reminders rendered once per shared context carry exactly what rendering each one
     alone gives: names (escaped in HTML), signed links, subject and headers."""
     from accounts.emails import Category
-    from accounts.services.reminders import _default_routine, reminder_email_context
+    from reminders.selectors import reminder_default_routine
+    from reminders.services import REMINDER_EMAIL_TEMPLATE, reminder_email_context
     from wellness import emails
 
     routine = RoutineFactory(title="Hand <reset> & rest")
@@ -299,10 +299,10 @@ def test_chunk_rendering_gives_each_member_the_per_message_email(
             )
             if occurrence.routine_id is None:
                 # The schedule names none: the sender suggests the library's first.
-                occurrence.routine = _default_routine()
+                occurrence.routine = reminder_default_routine()
             alone = emails.email_message_build(
                 user=occurrence.user,
-                template="reminder",
+                template=REMINDER_EMAIL_TEMPLATE,
                 context=reminder_email_context(occurrence=occurrence),
                 category=Category.REMINDERS,
             )

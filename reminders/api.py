@@ -7,10 +7,10 @@ from django.db.models import QuerySet
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 
-from accounts.models import ReminderSchedule
-from accounts.selectors import reminder_schedules_for
-from accounts.serializers import ReminderScheduleSerializer
-from accounts.services import (
+from reminders.models import ReminderSchedule
+from reminders.selectors import reminder_schedules_for
+from reminders.serializers import ReminderScheduleSerializer
+from reminders.services import (
     reminder_schedule_create,
     reminder_schedule_delete,
     reminder_schedule_update,

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from accounts.services import reminder_next_run
+from reminders.services import reminder_next_run
 
 UTC = dt.UTC
 

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.validators import validate_timezone
+from routines.models import Routine, Series
+
+
+class ReminderScheduleSerializer(serializers.Serializer):
+    """A reminder schedule over the API; ``next_run_at`` is computed (ISO 8601, UTC)."""
+
+    id = serializers.IntegerField(read_only=True)
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        allow_empty=False,
+        max_length=7,
+        help_text=_("Days it fires, 0 (Monday) to 6 (Sunday)."),
+    )
+    local_time = serializers.TimeField(
+        format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], help_text=_('Local time, "HH:MM".')
+    )
+    timezone = serializers.CharField(
+        max_length=64,
+        validators=[validate_timezone],
+        required=False,
+        help_text=_("IANA zone name; defaults to the member's profile zone."),
+    )
+    routine = serializers.PrimaryKeyRelatedField(
+        queryset=Routine.objects.filter(series__status=Series.Status.PUBLISHED),
+        allow_null=True,
+        required=False,
+        help_text=_("Id of a published routine to suggest, or null."),
+    )
+    active = serializers.BooleanField(required=False, default=True)
+    skip_if_practised = serializers.BooleanField(required=False, default=False)
+    next_run_at = serializers.DateTimeField(read_only=True, default_timezone=dt.UTC)
+
+    def validate_weekdays(self, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise serializers.ValidationError(_("Each day can be listed once."))
+        return sorted(value)
