@@ -18,12 +18,12 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from routines import charts as chart_svg
 from routines.forms import PracticePlanForm, apply_errors
-from routines.selectors import member_local_today, member_stats
+from routines.selectors import MemberStats, member_local_today, member_stats
 from routines.services import RestLimitReached, practice_plan_update, rest_day_mark
 
-# The charts of one stats version: their key changes with every write, each new local
+# The fragments of one stats version: their key changes with every write, each new local
 # day and a zone change, so an entry is never stale, only unused; this bounds how long.
-CHARTS_CACHE_SECONDS = 60 * 60 * 24
+FRAGMENTS_CACHE_SECONDS = 60 * 60 * 24
 
 
 def _charts_html(user: User) -> str:
@@ -40,28 +40,43 @@ def _charts_html(user: User) -> str:
     return render_to_string("routines/includes/dashboard_charts.html", {"charts": charts})
 
 
+def _plan_fields_html(plan_form: PracticePlanForm) -> str:
+    return render_to_string("routines/includes/plan_fields.html", {"plan_form": plan_form})
+
+
+def _fragments(user: User, stats: MemberStats, plan_form: PracticePlanForm) -> dict[str, str]:
+    """The parts of the page that only the figures decide: the charts and the plan's
+    fields (the plan comes with the figures: any plan change moves the stats version)."""
+    return {
+        "charts": _charts_html(user) if stats.sessions_total else "",
+        "plan_fields": _plan_fields_html(plan_form),
+    }
+
+
 def _dashboard_context(
     request: HttpRequest, plan_form: PracticePlanForm | None = None
 ) -> dict[str, Any]:
-    """The figures (one read of the member's stored snapshot) and the charts, rendered
-    once per stats version and then read from the cache (``MemberStats.key``)."""
+    """The figures (one read of the member's stored snapshot) and the fragments, rendered
+    once per stats version (``MemberStats.key``) and then read from the cache. A plan
+    form sent back with errors is rendered for this request only."""
     stats = member_stats(user=request.user, with_calendar=False)
-    charts_html = ""
-    if stats.sessions_total:
-        charts_html = cache.get_or_set(
-            f"dashboard:charts:{stats.key}",
-            functools.partial(_charts_html, request.user),
-            CHARTS_CACHE_SECONDS,
-        )
-    # The plan comes with the figures (any plan change drops the stored figures).
     practice_plan = {
         "rest_weekdays": stats.rest_weekdays,
         "rest_days_per_week": stats.rest_days_per_week,
     }
+    unbound = PracticePlanForm(initial=practice_plan)
+    fragments = cache.get_or_set(
+        f"dashboard:{stats.key}",
+        functools.partial(_fragments, request.user, stats, unbound),
+        FRAGMENTS_CACHE_SECONDS,
+    )
+    plan_fields = fragments["plan_fields"] if plan_form is None else _plan_fields_html(plan_form)
+    # Rendered by our own templates, escaped there.
     return {
         "stats": stats,
-        "charts_html": mark_safe(charts_html),  # noqa: S308 - rendered by our own template
-        "plan_form": plan_form or PracticePlanForm(initial=practice_plan),
+        "charts_html": mark_safe(fragments["charts"]),  # noqa: S308
+        "plan_fields_html": mark_safe(plan_fields),  # noqa: S308
+        "plan_form": plan_form or unbound,
         "plan": practice_plan,
     }
 
