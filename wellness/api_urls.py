@@ -7,4 +7,5 @@ urlpatterns = [
     # is in both apps, so the order changes nothing else.
     path("", include("routines.api_urls")),
     path("", include("accounts.api_urls")),
+    path("", include("newsletters.api_urls")),
 ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("email/", include("accounts.email_urls")),
+    path("", include("newsletters.urls")),
     path("", include("routines.urls")),
     path("admin/", admin.site.urls),
 ]
