@@ -160,7 +160,7 @@ def test_worker_killed_mid_chunk_every_subscriber_gets_exactly_one_copy(
 
 
 class SlowSink:
-    """Campaign messages take 15 ms at the sink; it records when each reminder arrived."""
+    """Campaign messages take 25 ms at the sink; it records when each reminder arrived."""
 
     def __init__(self) -> None:
         self.campaign = 0
@@ -171,7 +171,7 @@ class SlowSink:
         if message["X-Kneadful-Reminder"]:
             self.reminders.append(time.monotonic())
         else:
-            await asyncio.sleep(0.015)
+            await asyncio.sleep(0.025)
             self.campaign += 1
         return "250 OK"
 
@@ -217,6 +217,6 @@ def test_reminders_arrive_on_time_while_a_5000_recipient_campaign_is_sending(
         still_sending = campaign.status == "sending" and sink.campaign < 5000
         campaign_cancel(campaign=campaign)
     assert still_sending, "the campaign finished before the reminders: the test proved nothing"
-    # The reminders did not queue behind ~4,800 campaign messages (over a minute at the
-    # sink's pace): they went out within seconds.
-    assert latest < 10, f"reminders took {latest:.1f}s"
+    # The reminders did not queue behind ~4,800 campaign messages (a minute or more at the
+    # sink's pace): they went out within seconds, even on a busy machine.
+    assert latest < 15, f"reminders took {latest:.1f}s"
