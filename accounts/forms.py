@@ -63,11 +63,22 @@ class SignupForm(forms.Form):
         max_length=80, required=False, help_text="What we call you. Optional."
     )
     timezone = TimezoneField(detect=True)
+    # Consent is asked, never assumed: unticked unless the member ticks it.
+    newsletter = forms.BooleanField(
+        required=False,
+        initial=False,
+        label=_("Send me the Kneadful newsletter"),
+        help_text=_("A few letters a month about new routines and series. Optional."),
+    )
 
     def signup(self, request: HttpRequest, user: User) -> None:  # allauth hook
+        from accounts.services import email_category_set
+
         user.display_name = self.cleaned_data.get("display_name", "")
         user.timezone = self.cleaned_data["timezone"]
         user.save(update_fields=["display_name", "timezone"])
+        if self.cleaned_data.get("newsletter"):
+            email_category_set(user=user, category="newsletter", enabled=True)
 
 
 class ProfileForm(forms.Form):
@@ -125,7 +136,8 @@ class EmailPreferencesForm(forms.Form):
     newsletter = forms.BooleanField(
         required=False,
         label="Newsletter",
-        help_text="At most a few letters a month about new routines and series.",
+        help_text="At most a few letters a month about new routines and series. "
+        "Off unless you turn it on.",
     )
     offers = forms.BooleanField(
         required=False,

@@ -79,12 +79,13 @@ class User(AbstractUser):
 class EmailPreference(models.Model):
     """One row per member: which non-transactional categories they want.
 
-    Created lazily: a member without a row has the defaults below (reminders and
-    newsletter on, offers off), so reads go through ``email_preferences_for``.
-    Transactional mail (verification, password reset) is not a preference.
+    Created lazily: a member without a row has the defaults below (reminders on; the
+    newsletter and offers off until the member opts in), so reads go through
+    ``email_preferences_for``. Transactional mail (verification, password reset) is not a
+    preference.
     """
 
-    DEFAULTS = {"reminders": True, "newsletter": True, "offers": False}
+    DEFAULTS = {"reminders": True, "newsletter": False, "offers": False}
 
     user = models.OneToOneField(
         User, on_delete=models.CASCADE, related_name="email_preference", primary_key=True
@@ -93,7 +94,8 @@ class EmailPreference(models.Model):
         default=True, help_text="Emails at the times you chose for your practice reminders."
     )
     newsletter = models.BooleanField(
-        default=True, help_text="An occasional letter with new routines and series."
+        default=False,
+        help_text="An occasional letter with new routines and series. Off unless you turn it on.",
     )
     offers = models.BooleanField(
         default=False, help_text="Discounts and partner offers. Off unless you turn it on."

@@ -110,3 +110,23 @@ def session_payload(
         "ended_at": (start + dt.timedelta(minutes=minutes)).isoformat(),
         **fields,
     }
+
+
+class SubscriberFactory(factory.django.DjangoModelFactory):
+    """A visitor who confirmed the newsletter (pass ``newsletter_confirmed_at=None`` for
+    one who did not)."""
+
+    class Meta:
+        model = "newsletters.Subscriber"
+
+    email = factory.Sequence(lambda n: f"reader{n}@example.org")
+    newsletter_confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "newsletters.Campaign"
+
+    subject = factory.Sequence(lambda n: f"Letter {n}")
+    body = "Hello **there**. [The library](/library/)."
+    category = "newsletter"

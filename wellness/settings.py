@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "accounts",
     "routines",
     "reminders",
+    "newsletters",
 ]
 
 MIDDLEWARE = [
@@ -358,6 +359,47 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "wellness.api.document_error_responses",
     ],
+}
+
+# --- Newsletters ---------------------------------------------------------------
+# Publishing a series creates its announcement campaign: sent at once (true) or left as
+# a draft for an editor (false, the default).
+NEWSLETTER_AUTO_SEND = config.flag("NEWSLETTER_AUTO_SEND", default=False)
+# The fan-out: recipients per chunk task (one SMTP connection each), chunks of one
+# campaign in flight at once, and a global cap in messages per second (0: none).
+NEWSLETTER_CHUNK_SIZE = config.integer("NEWSLETTER_CHUNK_SIZE", 500)
+NEWSLETTER_PARALLEL_CHUNKS = config.integer("NEWSLETTER_PARALLEL_CHUNKS", 4)
+NEWSLETTER_SEND_RATE = config.number("NEWSLETTER_SEND_RATE", 0)
+# A campaign pauses itself after this many failed sends in a row (and says why).
+NEWSLETTER_MAX_CONSECUTIVE_FAILURES = config.integer("NEWSLETTER_MAX_CONSECUTIVE_FAILURES", 50)
+# Double opt-in: at most one confirmation email per address per interval (seconds); the
+# link in it works for NEWSLETTER_CONFIRM_MAX_AGE seconds.
+NEWSLETTER_CONFIRM_INTERVAL = config.integer("NEWSLETTER_CONFIRM_INTERVAL", 3600)
+NEWSLETTER_CONFIRM_MAX_AGE = config.integer("NEWSLETTER_CONFIRM_MAX_AGE", 7 * 24 * 3600)
+# Sign-ups per IP (allauth's rate-limit syntax), counted in the shared cache.
+NEWSLETTER_SUBSCRIBE_RATE = env.str("NEWSLETTER_SUBSCRIBE_RATE", default="5/m/ip,30/h/ip")
+if ACCOUNT_RATE_LIMITS is not False:
+    ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "newsletter_subscribe": NEWSLETTER_SUBSCRIBE_RATE}
+# Bulk mail has its own queue and workers (Procfile: worker-bulk), so reminders and
+# account emails never wait behind a campaign.
+CELERY_TASK_ROUTES = {
+    "newsletters.tasks.campaign_advance_task": {"queue": "bulk"},
+    "newsletters.tasks.campaign_chunk_send_task": {"queue": "bulk"},
+}
+# Two models now have a "status" enum in the API: both named, so the series' keeps the
+# name it always had (StatusEnum) and the schema stays stable for its clients.
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,
+    "ENUM_NAME_OVERRIDES": {
+        **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+        "StatusEnum": "routines.models.Series.Status",
+        "CampaignStatusEnum": "newsletters.models.CampaignStatus",
+    },
+}
+CELERY_BEAT_SCHEDULE["newsletters-tick"] = {
+    "task": "newsletters.tasks.newsletters_tick",
+    "schedule": 60.0,
+    "options": {"expires": 55},
 }
 
 # --- Security -------------------------------------------------------------------

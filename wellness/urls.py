@@ -23,6 +23,7 @@ urlpatterns = [
     path("me/", include("accounts.urls")),
     path("me/", include("reminders.urls")),
     path("email/", include("accounts.email_urls")),
+    path("", include("newsletters.urls")),
     path("", include("routines.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -41,9 +41,10 @@ def one_click(client: Client, path: str, *, multipart: bool = False):
 
 @pytest.mark.django_db
 def test_preferences_default_without_a_row(user):
+    # Consent first: only reminders (which the member sets up) are on by default.
     assert email_preferences_for(user=user) == {
         "reminders": True,
-        "newsletter": True,
+        "newsletter": False,
         "offers": False,
     }
     assert not EmailPreference.objects.exists()
@@ -104,7 +105,7 @@ def test_export_includes_email_preferences_and_suppression(user):
     email_unsubscribe(user=user, category="reminders")
     email_suppress(address=user.email, reason="complaint")
     section = member_data_export(user=user)["email"]
-    assert section["preferences"] == {"reminders": False, "newsletter": True, "offers": False}
+    assert section["preferences"] == {"reminders": False, "newsletter": False, "offers": False}
     assert section["suppressed"] is True
     assert section["suppression_reason"] == "complaint"
 
@@ -209,6 +210,7 @@ def test_token_of_a_deleted_member_is_a_friendly_400(user):
 
 @pytest.mark.django_db
 def test_token_for_one_category_leaves_the_others(user):
+    email_resubscribe(user=user, category="newsletter")
     one_click(Client(), unsubscribe_path(user, "reminders"))
     assert email_preferences_for(user=user) == {
         "reminders": False,
@@ -220,6 +222,8 @@ def test_token_for_one_category_leaves_the_others(user):
 @pytest.mark.django_db
 def test_token_of_one_member_never_touches_another(user, other_user):
     # Logged in as other_user, using user's link: only user is unsubscribed.
+    for member in (user, other_user):
+        email_resubscribe(user=member, category="newsletter")
     client = Client()
     client.force_login(other_user)
     one_click(client, unsubscribe_path(user, "newsletter"))
@@ -282,7 +286,7 @@ def test_preference_centre_shows_defaults(member_client):
     assert page.status_code == 200
     html = page.content.decode()
     assert re.search(r'name="reminders"[^>]*checked', html)
-    assert re.search(r'name="newsletter"[^>]*checked', html)
+    assert not re.search(r'name="newsletter"[^>]*checked', html)
     assert not re.search(r'name="offers"[^>]*checked', html)
     assert 'aria-describedby="id_offers_helptext"' in html
     assert "<legend>" in html
@@ -305,6 +309,7 @@ def test_preference_centre_saves(member_client, user):
 
 @pytest.mark.django_db
 def test_preference_centre_by_token_saves_for_that_member_only(user, other_user):
+    email_resubscribe(user=other_user, category="newsletter")
     client = Client(enforce_csrf_checks=True)
     client.force_login(other_user)
     path = reverse("email:preferences", args=[preferences_token_make(user=user)])

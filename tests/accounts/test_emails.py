@@ -16,7 +16,12 @@ from accounts.emails import (
     email_send,
 )
 from accounts.models import EmailPreference, EmailSuppression
-from accounts.services import email_preferences_update, email_suppress, email_unsubscribe
+from accounts.services import (
+    email_preferences_update,
+    email_resubscribe,
+    email_suppress,
+    email_unsubscribe,
+)
 from tests.factories import UserFactory
 from wellness.emails import EmailOutcome, TransientEmailError, email_message_build
 
@@ -38,16 +43,18 @@ class ExplodingBackend(LocmemBackend):
 
 
 @pytest.mark.django_db
-def test_defaults_allow_reminders_and_newsletter_but_not_offers(user):
+def test_defaults_allow_reminders_but_not_newsletter_nor_offers(user):
+    # Consent first: newsletter and offers only for members who opted in.
     assert not EmailPreference.objects.filter(user=user).exists()
     assert email_recipient_allowed(user=user, category=Category.REMINDERS)
-    assert email_recipient_allowed(user=user, category=Category.NEWSLETTER)
+    assert not email_recipient_allowed(user=user, category=Category.NEWSLETTER)
     assert not email_recipient_allowed(user=user, category=Category.OFFERS)
     assert email_recipient_allowed(user=user, category=None)
 
 
 @pytest.mark.django_db
 def test_opted_out_member_gets_nothing_of_that_category_only(user):
+    email_resubscribe(user=user, category="newsletter")
     email_unsubscribe(user=user, category="reminders")
     assert not email_recipient_allowed(user=user, category="reminders")
     assert email_recipient_allowed(user=user, category="newsletter")
@@ -120,7 +127,10 @@ def test_bulk_filter_agrees_with_the_single_check():
         "suppressed": UserFactory(),
         "opted_out": UserFactory(),
         "offers_on": UserFactory(),
+        "never_chose": UserFactory(),
     }
+    for key in ("plain", "unverified", "inactive", "suppressed", "opted_out"):
+        email_resubscribe(user=members[key], category="newsletter")
     email_suppress(address=members["suppressed"].email.title())
     email_unsubscribe(user=members["opted_out"], category="newsletter")
     email_preferences_update(
@@ -144,6 +154,7 @@ def test_bulk_filter_agrees_with_the_single_check():
 
 @pytest.mark.django_db
 def test_email_send_delivers_one_message(user):
+    email_resubscribe(user=user, category="newsletter")
     outcome = email_send(user=user, template="notice", context=NOTICE, category="newsletter")
     assert outcome.sent
     assert len(mail.outbox) == 1
@@ -162,6 +173,7 @@ def test_email_send_raises_transient_errors_for_the_task_to_retry(user, settings
         return message
 
     monkeypatch.setattr(accounts.emails, "email_message_build", build_failing)
+    email_resubscribe(user=user, category="newsletter")
     with pytest.raises(TransientEmailError, match="451"):
         email_send(user=user, template="notice", context=NOTICE, category="newsletter")
     assert mail.outbox == []

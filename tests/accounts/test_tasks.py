@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from accounts.services import email_unsubscribe
+from accounts.services import email_resubscribe, email_unsubscribe
 from accounts.tasks import email_send_task
 from wellness.emails import TransientEmailError
 
@@ -14,6 +14,7 @@ NOTICE = {"headline": "New routines", "paragraphs": ["Two new series.", "Hands &
 
 @pytest.mark.django_db
 def test_email_send_task_sends_and_reports(user):
+    email_resubscribe(user=user, category="newsletter")
     result = email_send_task.apply(args=[user.pk, "notice", NOTICE, "newsletter"])
     assert result.result == "sent"
     assert len(mail.outbox) == 1

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from accounts.selectors import email_preferences_for
+from accounts.services import email_resubscribe
 from tests.factories import UserFactory
 from wellness.emails import email_message_build
 
@@ -32,6 +33,7 @@ def _footer_links(user, live_server, settings) -> tuple[str, str]:
 
 def test_unsubscribe_from_the_email_link_with_the_keyboard(page, live_server, settings):
     member = UserFactory()
+    email_resubscribe(user=member, category="newsletter")  # off unless the member opts in
     unsubscribe, preferences = _footer_links(member, live_server, settings)
 
     page.goto(unsubscribe)

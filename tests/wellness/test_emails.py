@@ -111,6 +111,9 @@ def _path(url: str) -> str:
 
 @pytest.mark.django_db
 def test_footer_links_open_working_pages_without_login(user):
+    from accounts.services import email_resubscribe
+
+    email_resubscribe(user=user, category="newsletter")
     message = build(user, category="newsletter")
     links = re.findall(r"http://testserver/email/[^\s\"<>]+", message.body)
     unsubscribe = next(link for link in links if "/unsubscribe/" in link)

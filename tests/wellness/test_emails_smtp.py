@@ -10,6 +10,7 @@ from django.core import mail
 
 from accounts.emails import email_recipient_allowed
 from accounts.models import EmailSuppression
+from accounts.services import email_resubscribe
 from accounts.tasks import email_send_task
 from tests import servers
 from tests.factories import UserFactory
@@ -21,6 +22,14 @@ from wellness.emails import (
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 NOTICE = {"headline": "Hello from the sink", "paragraphs": ["One paragraph."]}
+
+
+@pytest.fixture
+def user(db):
+    """A member who opted in to the newsletter (off by default), the category sent here."""
+    member = UserFactory()
+    email_resubscribe(user=member, category="newsletter")
+    return member
 
 
 class ScriptedSink:
@@ -217,6 +226,7 @@ def test_real_worker_retries_a_451_with_backoff_and_delivers_once(
         }
         worker = celery_worker_factory(env)
         member = UserFactory()
+        email_resubscribe(user=member, category="newsletter")
         sender = Celery("sender", broker=fresh_redis_url, set_as_current=False)
         try:
             sender.send_task(

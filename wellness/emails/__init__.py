@@ -28,7 +28,7 @@ from wellness.emails.outcomes import (
     TransientEmailError,
     email_recipient_hooks_set,
 )
-from wellness.emails.send import email_send_batch
+from wellness.emails.send import email_connection_close, email_send_batch
 
 __all__ = [
     "SENT",
@@ -39,6 +39,7 @@ __all__ = [
     "PermanentEmailError",
     "Recipient",
     "TransientEmailError",
+    "email_connection_close",
     "email_message_build",
     "email_recipient_hooks_set",
     "email_send_batch",

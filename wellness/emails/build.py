@@ -81,10 +81,22 @@ def _base_context(*, user: Any, category: str | None) -> dict[str, Any]:
     }
 
 
+def _own_links(user: Any, category: str) -> dict[str, str] | None:
+    """The links a non-member recipient signs itself (see ``Recipient``), if it does."""
+    own = getattr(type(user), "email_links", None)
+    return own(user, category) if callable(own) else None
+
+
 def _links(user: Recipient, category: str | None) -> dict[str, str]:
     """The footer's per-member links; none for transactional mail."""
     if not category:
         return {"unsubscribe_url": "", "preferences_url": ""}
+    own = _own_links(user, category)
+    if own is not None:
+        return {
+            "unsubscribe_url": own["unsubscribe_url"],
+            "preferences_url": own["preferences_url"],
+        }
     hooks = recipient_hooks()
     return {
         "unsubscribe_url": hooks.unsubscribe_url(user, category),
@@ -123,7 +135,9 @@ def _message_assemble(
         mailto = getattr(settings, "EMAIL_UNSUBSCRIBE_MAILTO", "")
         if mailto:
             # The signed token, not a guessable id: whoever reads that mailbox can trust it.
-            token = quote(recipient_hooks().unsubscribe_token(user, category), safe="")
+            own = _own_links(user, category)
+            raw = own["unsubscribe_token"] if own else None
+            token = quote(raw or recipient_hooks().unsubscribe_token(user, category), safe="")
             targets.append(f"<mailto:{mailto}?subject=unsubscribe%20{token}>")
         headers["List-Unsubscribe"] = ", ".join(targets)
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -14,7 +14,12 @@ logger = logging.getLogger(__name__)
 
 
 class Recipient(Protocol):
-    """What building and sending read of a member (``accounts.User`` is one)."""
+    """What building and sending read of a member (``accounts.User`` is one).
+
+    A recipient that is not a member (a newsletter subscriber) brings its own footer
+    links: an ``email_links(category)`` method returning ``unsubscribe_url``,
+    ``preferences_url`` and ``unsubscribe_token`` is used instead of the hooks' links.
+    """
 
     pk: Any
     email: str

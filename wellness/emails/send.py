@@ -80,7 +80,8 @@ def _anymail_rejected(message: EmailMultiAlternatives, recipient: str) -> str | 
     return None
 
 
-def _safe_close(connection: Any) -> None:
+def email_connection_close(connection: Any) -> None:
+    """Close a backend connection that may already be broken, without raising."""
     try:
         connection.close()
     except Exception:  # the channel is already broken; we only want it forgotten
@@ -128,7 +129,7 @@ def email_send_batch(
             except Exception as exc:
                 outcome, reopen = _classify(exc, recipient)
                 if reopen:
-                    _safe_close(conn)
+                    email_connection_close(conn)
                     needs_open = True
             else:
                 rejected = _anymail_rejected(message, recipient)
@@ -145,5 +146,5 @@ def email_send_batch(
             outcomes.append(outcome)
     finally:
         if own:
-            _safe_close(conn)
+            email_connection_close(conn)
     return outcomes
