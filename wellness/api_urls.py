@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("routines.api_urls")),
     path("", include("accounts.api_urls")),
     path("", include("newsletters.api_urls")),
+    path("", include("offers.api_urls")),
 ]

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from routines import charts as chart_svg
+from routines.dashboard_notices import dashboard_notices
 from routines.forms import PracticePlanForm, apply_errors
 from routines.selectors import member_local_today, member_stats
 from routines.services import RestLimitReached, practice_plan_update, rest_day_mark
@@ -60,6 +61,8 @@ def _dashboard_context(
     }
     return {
         "stats": stats,
+        # What other apps have to say (e.g. an offer the streak unlocked): a registry.
+        "notices": dashboard_notices(user=request.user, stats=stats),
         "charts_html": mark_safe(charts_html),  # noqa: S308 - rendered by our own template
         "plan_form": plan_form or PracticePlanForm(initial=practice_plan),
         "plan": practice_plan,
