@@ -145,7 +145,10 @@ class Offer(models.Model):
                 violation_error_message=MSG_ENDS_AFTER_START,
             ),
             models.CheckConstraint(
-                condition=(Q(audience="streak") & Q(min_streak_days__gte=1))
+                # isnull=False first: NULL >= 1 is unknown, which a CHECK lets through.
+                condition=Q(
+                    audience="streak", min_streak_days__isnull=False, min_streak_days__gte=1
+                )
                 | (~Q(audience="streak") & Q(min_streak_days__isnull=True)),
                 name="offer_streak_days_iff_streak",
                 violation_error_message=_(
@@ -220,9 +223,8 @@ def offer_rule_errors(
         errors["min_streak_days"] = [str(MSG_STREAK_DAYS_NEEDED)]
     elif audience and audience != Offer.Audience.STREAK and min_streak_days is not None:
         errors["min_streak_days"] = [str(MSG_STREAK_DAYS_ONLY_FOR_STREAK)]
-    if max_redemptions is not None and max_redemptions < 1:
-        errors["max_redemptions"] = [str(MSG_MAX_AT_LEAST_ONE)]
-    elif max_redemptions is not None and max_redemptions < redemption_count:
+    # A limit below 1 is the field validator's message (MinValueValidator).
+    if max_redemptions is not None and 1 <= max_redemptions < redemption_count:
         errors["max_redemptions"] = [str(MSG_MAX_BELOW_COUNT % {"count": redemption_count})]
     return errors
 

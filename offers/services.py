@@ -42,6 +42,7 @@ from routines.selectors import member_stats
 logger = logging.getLogger(__name__)
 
 Audience = Offer.Audience
+WHEN_FORMAT = "j F Y, H:i"  # "1 December 2026, 10:00": month names follow the language
 
 # What an editor may set (pages and API); the count and the announcement are the
 # services' own.
@@ -89,7 +90,7 @@ class RedeemResult:
 
 def _when(instant: dt.datetime, user: User) -> str:
     """A moment as the member reads it: their zone, the site's date format."""
-    return formats.date_format(instant.astimezone(user.zone), "DATETIME_FORMAT")
+    return formats.date_format(instant.astimezone(user.zone), WHEN_FORMAT)
 
 
 # --- Editing ----------------------------------------------------------------------------------
@@ -261,7 +262,7 @@ def offer_redeem(*, offer_id: int, user: User, now: dt.datetime | None = None) -
 
 def _announcement_body(offer: Offer) -> str:
     url = settings.SITE_URL + reverse("offers:list")
-    ends = formats.date_format(offer.ends_at.astimezone(dt.UTC), "DATETIME_FORMAT")
+    ends = formats.date_format(offer.ends_at.astimezone(dt.UTC), WHEN_FORMAT)
     parts = [f"**{markdown_escape(offer.title)}**", markdown_escape(offer.description)]
     if offer.audience == Audience.STREAK:
         parts.append(
