@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from offers.models import Offer
@@ -41,8 +42,8 @@ class OfferForm(forms.ModelForm):
         for name in ("starts_at", "ends_at"):
             self.fields[name].input_formats = DATETIME_FORMATS
         self.fields["audience"].choices = Offer.Audience.choices  # no empty choice
-        self.fields["image"].help_text = _("JPEG, PNG or WebP, at most %(size)s MB. Optional.") % {
-            "size": f"{image_max_bytes() / 1_048_576:g}"
+        self.fields["image"].help_text = _("JPEG, PNG or WebP, at most %(size)s. Optional.") % {
+            "size": filesizeformat(image_max_bytes())
         }
 
 

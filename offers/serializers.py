@@ -7,7 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from offers.models import Offer, offer_rule_errors
+from offers.models import (
+    MSG_MAX_AT_LEAST_ONE,
+    MSG_STREAK_DAYS_NEEDED,
+    Offer,
+    offer_rule_errors,
+)
 
 DATETIME_HELP = _(
     "ISO 8601. Without an offset it is read in your account's time zone. The start is "
@@ -120,6 +125,8 @@ class OfferStaffSerializer(serializers.ModelSerializer):
             "starts_at": {"help_text": DATETIME_HELP},
             "ends_at": {"help_text": DATETIME_HELP},
             "code": {"allow_blank": True, "required": False},
+            "max_redemptions": {"error_messages": {"min_value": MSG_MAX_AT_LEAST_ONE}},
+            "min_streak_days": {"error_messages": {"min_value": MSG_STREAK_DAYS_NEEDED}},
         }
 
     @extend_schema_field(serializers.ChoiceField(choices=["scheduled", "live", "ended"]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -27,8 +28,8 @@ def validate_offer_image(value: object) -> None:
     limit = image_max_bytes()
     if size > limit:
         raise ValidationError(
-            _("The image is %(size)s MB; the largest allowed is %(limit)s MB.")
-            % {"size": f"{size / 1_048_576:.1f}", "limit": f"{limit / 1_048_576:.1f}"},
+            _("The image is %(size)s; the largest allowed is %(limit)s.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)},
             code="image_too_large",
         )
     file = getattr(value, "file", value)

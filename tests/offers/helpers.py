@@ -38,7 +38,7 @@ def opt_in_to_offers(user: User) -> None:
 
 def editor(**fields: object) -> User:
     """A staff member in the "Editors" group (its permissions come from the migrations)."""
-    user = UserFactory(is_staff=True, **fields)
+    user = UserFactory(**{"is_staff": True, **fields})
     user.groups.add(Group.objects.get(name="Editors"))
     return user
 
