@@ -93,3 +93,15 @@ def test_status_and_remaining_need_no_query(django_assert_num_queries):
         assert offer.status_at(offer.starts_at) == "live"
         assert offer.status_at(offer.ends_at) == "ended"
         assert offer.remaining == 3
+
+
+def test_the_editors_group_gets_the_offers_permissions_from_the_migration():
+    from django.contrib.auth.models import Group
+
+    editors = Group.objects.get(name="Editors")
+    codenames = set(
+        editors.permissions.filter(content_type__app_label="offers").values_list(
+            "codename", flat=True
+        )
+    )
+    assert codenames == {"view_offer", "add_offer", "change_offer", "view_redemption"}
