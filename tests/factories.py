@@ -130,3 +130,17 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     subject = factory.Sequence(lambda n: f"Letter {n}")
     body = "Hello **there**. [The library](/library/)."
     category = "newsletter"
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    """A live offer for all members, open from an hour ago for a week."""
+
+    class Meta:
+        model = "offers.Offer"
+
+    title = factory.Sequence(lambda n: f"Offer {n}")
+    description = "20% off a massage ball."
+    code = factory.Sequence(lambda n: f"KNEAD{n:03d}")
+    starts_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=1))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(days=7))
+    audience = "members"

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("accounts.api_urls")),
     path("", include("reminders.api_urls")),
     path("", include("newsletters.api_urls")),
+    path("", include("offers.api_urls")),
 ]

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "routines",
     "reminders",
     "newsletters",
+    "offers",
 ]
 
 MIDDLEWARE = [
@@ -401,6 +402,16 @@ CELERY_BEAT_SCHEDULE["newsletters-tick"] = {
     "schedule": 60.0,
     "options": {"expires": 55},
 }
+
+# --- Offers ----------------------------------------------------------------------
+# Redemptions per member (allauth's rate-limit syntax), for the redeem button and the API.
+OFFERS_REDEEM_RATE = env.str("OFFERS_REDEEM_RATE", default="10/m/user")
+if ACCOUNT_RATE_LIMITS is not False:
+    ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "offer_redeem": OFFERS_REDEEM_RATE}
+# The largest offer picture an editor may upload, in bytes.
+OFFERS_IMAGE_MAX_BYTES = config.integer("OFFERS_IMAGE_MAX_BYTES", 2 * 1024 * 1024)
+# The navigation's "Offers" link (members with an offer open to them) and "Manage offers".
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("offers.context_processors.offers_navigation")
 
 # --- Security -------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

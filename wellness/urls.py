@@ -24,6 +24,7 @@ urlpatterns = [
     path("me/", include("reminders.urls")),
     path("email/", include("accounts.email_urls")),
     path("", include("newsletters.urls")),
+    path("", include("offers.urls")),
     path("", include("routines.urls")),
     path("admin/", admin.site.urls),
 ]

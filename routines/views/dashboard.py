@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from routines import charts as chart_svg
+from routines.dashboard_notices import dashboard_notices
 from routines.forms import PracticePlanForm, apply_errors
 from routines.selectors import MemberStats, member_local_today, member_stats
 from routines.services import RestLimitReached, practice_plan_update, rest_day_mark
@@ -74,6 +75,8 @@ def _dashboard_context(
     # Rendered by our own templates, escaped there.
     return {
         "stats": stats,
+        # What other apps have to say (e.g. an offer the streak unlocked): a registry.
+        "notices": dashboard_notices(user=request.user, stats=stats),
         "charts_html": mark_safe(fragments["charts"]),  # noqa: S308
         "plan_fields_html": mark_safe(plan_fields),  # noqa: S308
         "plan_form": plan_form or unbound,
