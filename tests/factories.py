@@ -31,6 +31,19 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
+class EditorFactory(UserFactory):
+    """A member of the "Editors" group (its permissions come from editor's migration)."""
+
+    @factory.post_generation
+    def editor(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            from django.contrib.auth.models import Group
+
+            from routines.roles import EDITORS_GROUP
+
+            self.groups.add(Group.objects.get(name=EDITORS_GROUP))
+
+
 class BodyPartFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = BodyPart
@@ -49,7 +62,14 @@ class SeriesFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Series {n}")
     summary = "A calm routine."
     status = Series.Status.PUBLISHED
-    published_at = factory.LazyFunction(timezone.now)
+    # A series that is or was live has the date it first went live; others have none.
+    published_at = factory.LazyAttribute(
+        lambda o: (
+            timezone.now()
+            if o.status in (Series.Status.PUBLISHED, Series.Status.UNPUBLISHED)
+            else None
+        )
+    )
 
     @factory.post_generation
     def body_parts(self, create: bool, extracted: list[BodyPart] | None, **kwargs: object) -> None:

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "wellness",
     "accounts",
     "routines",
+    "editor",
 ]
 
 MIDDLEWARE = [
@@ -313,6 +314,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.reminders_sweep",
         "schedule": 300.0,
         "options": {"expires": 240},
+    },
+    # Scheduled series: the ONE entry that publishes every series whose time has come.
+    "series-publish-due": {
+        "task": "routines.tasks.series_publish_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
 }
 
