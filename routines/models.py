@@ -133,6 +133,10 @@ class Series(models.Model):
                     )
                 }
             )
+        if self.cover and not (self.cover_alt or "").strip():
+            raise ValidationError(
+                {"cover_alt": _("Describe the cover image for people who cannot see it.")}
+            )
 
 
 class Routine(models.Model):
@@ -507,7 +511,7 @@ class AuditEntry(models.Model):
         Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
     )
     series_title = models.CharField(max_length=120, help_text=_("Kept if the series is deleted."))
-    # Empty when the publication schedule acted, or once the editor's account is deleted.
+    # Empty when the publication schedule acted; the name stays once the account is deleted.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -515,6 +519,7 @@ class AuditEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    actor_name = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=12, choices=Action.choices)
     target = models.CharField(max_length=8, choices=Target.choices, default=Target.SERIES)
     target_id = models.BigIntegerField(null=True, blank=True)

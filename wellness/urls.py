@@ -18,6 +18,7 @@ urlpatterns = [
     path("me/", include("accounts.urls")),
     path("email/", include("accounts.email_urls")),
     path("", include("routines.urls")),
+    path("editor/", include("editor.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -33,6 +33,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('series_title', models.CharField(help_text='Kept if the series is deleted.', max_length=120)),
+                ('actor_name', models.CharField(blank=True, max_length=254)),
                 ('action', models.CharField(choices=[('create', 'Created'), ('edit', 'Edited'), ('delete', 'Removed'), ('reorder', 'Reordered'), ('schedule', 'Scheduled'), ('unschedule', 'Schedule cancelled'), ('publish', 'Published'), ('unpublish', 'Unpublished')], max_length=12)),
                 ('target', models.CharField(choices=[('series', 'Series'), ('routine', 'Routine'), ('step', 'Step')], default='series', max_length=8)),
                 ('target_id', models.BigIntegerField(blank=True, null=True)),

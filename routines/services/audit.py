@@ -102,10 +102,12 @@ def audit_record(
         Routine: AuditEntry.Target.ROUTINE,
         Step: AuditEntry.Target.STEP,
     }[type(target)]
+    actor = actor if actor is not None and actor.is_authenticated else None
     return AuditEntry.objects.create(
         series=series if series.pk else None,
         series_title=series.title[:120],
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor,
+        actor_name=str(actor)[:254] if actor is not None else "",
         action=action,
         target=kind,
         target_id=target.pk,

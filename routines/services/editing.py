@@ -163,10 +163,6 @@ def _series_clean_and_save(series: Series, errors: dict[str, list[str]]) -> None
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, []).extend(messages)
-    if series.cover and not series.cover_alt.strip() and "cover" not in errors:
-        errors.setdefault("cover_alt", []).append(
-            _("Describe the cover image for people who cannot see it.")
-        )
     if errors:
         raise ValidationError(errors)
     old_cover = (
