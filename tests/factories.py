@@ -117,6 +117,25 @@ class SessionLogFactory(factory.django.DjangoModelFactory):
     timezone = factory.LazyAttribute(lambda o: o.user.timezone)
 
 
+def image_bytes(image_format: str = "PNG", size: tuple[int, int] = (24, 16)) -> bytes:
+    """A small picture made with Pillow, in ``image_format`` (PNG, JPEG, WEBP, GIF...)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (47, 111, 94)).save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+def image_upload(name: str = "cover.png", image_format: str = "PNG", **kwargs: object):
+    """An uploaded image file, as a form or the API receives it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content_type = f"image/{image_format.lower()}"
+    return SimpleUploadedFile(name, image_bytes(image_format, **kwargs), content_type)
+
+
 def session_payload(
     routine: Routine, *, start: dt.datetime | None = None, minutes: int = 10, **fields: object
 ) -> dict:
