@@ -254,7 +254,7 @@ def local_instant(day: dt.date, at: dt.time, zone: zoneinfo.ZoneInfo) -> dt.date
     A time skipped when the clocks go forward raises ValueError; a time that happens
     twice when they go back is the first one.
     """
-    local = dt.datetime.combine(day, at.replace(second=0, microsecond=0), tzinfo=zone)
+    local = dt.datetime.combine(day, at, tzinfo=zone)
     back = local.astimezone(dt.UTC).astimezone(zone)
     if back.replace(tzinfo=None) != local.replace(tzinfo=None):
         raise ValueError(f"{local.replace(tzinfo=None)} does not exist in {zone.key}.")

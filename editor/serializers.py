@@ -3,11 +3,15 @@ again by ``routines.services``) and what they get back (the series as editors se
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from editor.forms import local_instant
 from routines.fields import STATEMENT_MAX_LENGTH, STATEMENTS_MAX
 from routines.models import AuditEntry, BodyPart, Routine, Series, Step
 from routines.selectors import series_publication_problems
@@ -75,26 +79,41 @@ class OrderInputSerializer(serializers.Serializer):
     )
 
 
+class EditorClockDateTimeField(serializers.DateTimeField):
+    """ISO 8601; a time without an offset is read on the editor's own clock (their
+    profile's zone), as on the editor's pages: a time skipped when the clocks go forward
+    is refused, a time that happens twice is the first one."""
+
+    default_error_messages = {
+        "skipped": _(
+            "This time does not exist in {zone}: the clocks go forward then. Choose another time."
+        )
+    }
+    zone: zoneinfo.ZoneInfo = zoneinfo.ZoneInfo("UTC")
+
+    def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
+        if timezone.is_aware(value):
+            return value
+        try:
+            return local_instant(value.date(), value.time(), self.zone)
+        except ValueError:
+            self.fail("skipped", zone=self.zone.key)
+
+
 class PublishInputSerializer(serializers.Serializer):
-    publish_at = serializers.DateTimeField(
+    publish_at = EditorClockDateTimeField(
         required=False,
         allow_null=True,
         help_text=_(
             "ISO 8601. Absent or past: published now. Future: scheduled for then. "
             "Without an offset it is read in your profile's time zone."
         ),
-        error_messages={
-            "make_aware": _(
-                "This time does not exist in {timezone}: the clocks go forward then. "
-                "Choose another time."
-            )
-        },
     )
 
-    def __init__(self, *args: Any, zone: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, zone: zoneinfo.ZoneInfo | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if zone is not None:
-            self.fields["publish_at"].timezone = zone
+            self.fields["publish_at"].zone = zone
 
 
 # --- What editors get back -------------------------------------------------------------
