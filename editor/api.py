@@ -68,7 +68,8 @@ def _staff(series_slug: str, request: Request) -> dict[str, Any]:
 
 
 class SeriesCollection(SeriesList):
-    """GET: the library (public). POST: a new draft series (editors)."""
+    """Series you can see, by title; filter by body part, text and duration. Editors also
+    see unpublished series, and POST creates one."""
 
     permission_classes = [ReadOpenWriteEditor]
     parser_classes = PARSERS
@@ -78,6 +79,8 @@ class SeriesCollection(SeriesList):
         request=SeriesInputSerializer,
         responses={201: StaffSeriesSerializer, **REFUSED},
         summary="Create a draft series (editors)",
+        description="A new draft series: ``title`` and ``body_parts`` (slugs) are required; "
+        "the slug is made from the title unless given. Send a cover as multipart/form-data.",
     )
     def post(self, request: Request) -> Response:
         serializer = SeriesInputSerializer(data=request.data)
@@ -88,8 +91,8 @@ class SeriesCollection(SeriesList):
 
 
 class SeriesResource(SeriesDetail):
-    """GET: a series as members see it (editors also see unpublished ones).
-    PATCH: change its fields (editors)."""
+    """One series with its routines and their steps, in order (editors also see
+    unpublished series, and PATCH changes them)."""
 
     permission_classes = [ReadOpenWriteEditor]
     parser_classes = PARSERS
@@ -98,6 +101,9 @@ class SeriesResource(SeriesDetail):
         request=SeriesInputSerializer,
         responses={200: StaffSeriesSerializer, **REFUSED},
         summary="Change a series (editors)",
+        description="Only the fields sent change, in any status (published ones too); the "
+        "slug no longer changes once the series has been published. ``cover: null`` removes "
+        "the cover.",
     )
     def patch(self, request: Request, slug: str) -> Response:
         series = series_for_editing(slug=slug)

@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.request import Request
 
@@ -46,7 +47,7 @@ class IsEditor(BasePermission):
     answers them 401 (token authentication comes first), members 403.
     """
 
-    message = "Only editors may change the library."
+    message = _("Only editors may change the library.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user

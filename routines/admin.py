@@ -10,7 +10,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -266,11 +267,24 @@ class RoutineAdmin(admin.ModelAdmin):
             ),
         )
 
+    def get_actions(self, request: HttpRequest) -> dict:
+        # A bulk delete would leave gaps in the positions: one routine at a time.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     def delete_model(self, request: HttpRequest, obj: Routine) -> None:
         try:
             routine_delete(actor=request.user, routine=obj)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            request._routine_kept = " ".join(exc.messages)  # type: ignore[attr-defined]
+
+    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: int) -> Any:
+        refused = getattr(request, "_routine_kept", None)
+        if refused:
+            messages.error(request, refused)
+            return HttpResponseRedirect(reverse("admin:routines_routine_change", args=[obj_id]))
+        return super().response_delete(request, obj_display, obj_id)
 
 
 @admin.register(AuditEntry)

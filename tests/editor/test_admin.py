@@ -172,3 +172,16 @@ def test_the_audit_is_read_only(admin_client, editor_user):
     delete = reverse("admin:routines_auditentry_delete", args=[entry.pk])
     assert admin_client.post(delete, {"post": "yes"}).status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk, action="edit").exists()
+
+
+def test_removing_the_last_routine_of_a_live_series_is_refused_in_words(admin_client):
+    series = SeriesFactory()
+    only = RoutineFactory(series=series, steps=1)
+    url = reverse("admin:routines_routine_delete", args=[only.pk])
+    response = admin_client.post(url, {"post": "yes"}, follow=True)
+    page = response.content.decode()
+    assert "must keep at least one routine with at least one step" in page
+    assert "deleted successfully" not in page
+    assert Routine.objects.filter(pk=only.pk).exists()
+    changelist = admin_client.get(reverse("admin:routines_routine_changelist"))
+    assert "delete_selected" not in changelist.content.decode()
