@@ -28,6 +28,7 @@ from routines.services.audit import (
 from routines.services.editing import (
     RoutineFields,
     StepFields,
+    fields_known,
     locked_series,
     save_with_unique_slug,
     series_touch,
@@ -41,6 +42,7 @@ Action = AuditEntry.Action
 
 
 def _routine_apply(routine: Routine, fields: RoutineFields) -> dict[str, list[str]]:
+    fields_known(fields, RoutineFields)
     errors: dict[str, list[str]] = {}
     for name in ("intro", "equipment", "per_side", "rest_after"):
         if name in fields:
@@ -202,6 +204,7 @@ def _moved(ids: list[int], pk: int, offset: int) -> list[int]:
 
 
 def _step_apply(step: Step, fields: StepFields) -> None:
+    fields_known(fields, StepFields)
     for name in ("technique", "duration_seconds", "repetitions", "per_finger", "area"):
         if name in fields:
             setattr(step, name, fields[name])  # type: ignore[literal-required]

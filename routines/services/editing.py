@@ -10,7 +10,7 @@ people (``ValidationError`` keyed by field) and records what changed in the audi
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
@@ -113,6 +113,7 @@ def save_with_unique_slug(obj: Series | Routine, message: str) -> None:
 
 def _series_apply(series: Series, fields: SeriesFields) -> dict[str, list[str]]:
     """Set the given fields on ``series`` (unsaved); return the errors found so far."""
+    fields_known(fields, SeriesFields)
     errors: dict[str, list[str]] = {}
     for name in _SERIES_PLAIN:
         if name in fields:
@@ -211,6 +212,8 @@ def series_update(*, actor: User | None, series: Series, **fields: Unpack[Series
     return locked
 
 
-def fields_given(values: dict[str, Any], allowed: type) -> dict[str, Any]:
-    """The entries of ``values`` that are fields of the TypedDict ``allowed``."""
-    return {name: value for name, value in values.items() if name in allowed.__annotations__}
+def fields_known(fields: Mapping[str, Any], allowed: type) -> None:
+    """A caller's typo is a bug, not a silently ignored field."""
+    unknown = set(fields) - set(allowed.__annotations__)
+    if unknown:
+        raise TypeError(f"Unknown {allowed.__name__}: {', '.join(sorted(unknown))}")

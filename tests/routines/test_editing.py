@@ -318,3 +318,10 @@ def test_a_live_series_keeps_a_routine_with_a_step(editor_user):
     routine_delete(actor=editor_user, routine=empty)  # the empty one may go
     assert list(series.routines.values_list("pk", flat=True)) == [only.pk]
     assert only.steps.count() == 1
+
+
+def test_an_unknown_field_is_a_programming_error(editor_user):
+    with pytest.raises(TypeError, match="Unknown SeriesFields: colour"):
+        series_create(actor=editor_user, title="T", colour="blue")
+    with pytest.raises(TypeError, match="Unknown StepFields: lenght"):
+        step_create(actor=editor_user, routine=RoutineFactory(), title="T", lenght=3)
