@@ -19,13 +19,14 @@ def editors_group_ensure(apps, schema_editor):
     # Permissions are normally created after all migrations ran (post_migrate); on a
     # fresh database they do not exist yet, so make the routines app's ones now.
     routines_config = apps.get_app_config("routines")
-    routines_config.models_module = True  # a migration state's app has none: say it does
+    had = getattr(routines_config, "models_module", None)
+    routines_config.models_module = had or True  # a migration state's app has none: say it does
     try:
         create_permissions(
             routines_config, verbosity=0, using=schema_editor.connection.alias, apps=apps
         )
     finally:
-        routines_config.models_module = None
+        routines_config.models_module = had
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _ = Group.objects.get_or_create(name=GROUP)

@@ -25,6 +25,7 @@ from routines.services.editing import (
     RoutineFields,
     SeriesFields,
     StepFields,
+    editors_group_ensure,
     series_create,
     series_update,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "StepFields",
     "StepSpec",
     "body_part_ensure",
+    "editors_group_ensure",
     "favourite_set",
     "favourite_toggle",
     "member_activity_rebuild",

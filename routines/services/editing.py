@@ -13,10 +13,11 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict, Unpack
 
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from routines.fields import statements_check
 from routines.models import AuditEntry, BodyPart, Routine, Series
+from routines.roles import EDITOR_PERMISSIONS, EDITORS_GROUP
 from routines.services.audit import (
     audit_record,
     changed_fields,
@@ -78,6 +80,21 @@ _SERIES_PLAIN = (
     "safety_notes",
     "next_installment",
 )
+
+
+def editors_group_ensure() -> Group:
+    """The "Editors" group with ``routines.roles.EDITOR_PERMISSIONS`` (added, never removed).
+
+    ``editor/migrations/0001_editors_group`` does the same with a frozen copy of the list;
+    this is for code that runs after a database was emptied (tests that flush it).
+    """
+    group, _created = Group.objects.get_or_create(name=EDITORS_GROUP)
+    wanted = Q()
+    for name in EDITOR_PERMISSIONS:
+        app_label, codename = name.split(".", 1)
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    group.permissions.add(*Permission.objects.filter(wanted))
+    return group
 
 
 def locked_series(series: Series) -> Series:

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from accounts.services import demo_accounts_ensure
 from routines.models import AuditEntry, Series, SessionLog
+from routines.services import editors_group_ensure
 from tests.factories import BodyPartFactory, image_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -61,6 +62,7 @@ def test_editor_builds_previews_and_publishes_a_series_a_member_then_plays(
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     BodyPartFactory(slug="hands", name="Hands")
+    editors_group_ensure()  # as `migrate` made it (an earlier test may have flushed it)
     demo_member, demo_editor = demo_accounts_ensure(password=PASSWORD)
     cover = tmp_path / "cover.png"
     cover.write_bytes(image_bytes("PNG", size=(64, 40)))

@@ -26,13 +26,23 @@ def test_the_migration_made_the_group_with_the_librarys_permissions():
 def test_the_migration_can_run_again_on_an_existing_group():
     from importlib import import_module
 
-    from django.apps import apps
     from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
 
+    state = MigrationLoader(connection).project_state(("editor", "0001_editors_group"))
     migration = import_module("editor.migrations.0001_editors_group")
     with connection.schema_editor() as editor:
-        migration.editors_group_ensure(apps, editor)
+        migration.editors_group_ensure(state.apps, editor)
     assert Group.objects.filter(name=EDITORS_GROUP).count() == 1
+
+
+def test_the_group_can_be_made_again_after_the_database_was_emptied():
+    from routines.services import editors_group_ensure
+
+    Group.objects.filter(name=EDITORS_GROUP).delete()
+    group = editors_group_ensure()
+    assert group.permissions.count() == len(EDITOR_PERMISSIONS)
+    assert editors_group_ensure() == group
 
 
 def test_the_demo_editor_is_an_editor_and_the_demo_member_is_not():
