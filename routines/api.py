@@ -72,7 +72,7 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
-# --- Library (public: published series for everyone, staff also see drafts) --------------------
+# --- Library (public: published series for everyone, editors also see unpublished ones) ------
 
 
 class BodyPartList(generics.ListAPIView):

@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests import servers
-from tests.factories import UserFactory
+from tests.factories import EditorFactory, UserFactory
 
 
 def _need(exc: Exception) -> None:
@@ -32,6 +32,17 @@ def other_user(db):
 @pytest.fixture
 def staff_user(db):
     return UserFactory(is_staff=True)
+
+
+@pytest.fixture
+def editor_user(db):
+    """In the "Editors" group: the editor's pages and staff API, unpublished series."""
+    return EditorFactory()
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

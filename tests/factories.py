@@ -31,6 +31,18 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
+class EditorFactory(UserFactory):
+    """A member of the "Editors" group (its permissions come from editor's migration)."""
+
+    @factory.post_generation
+    def editor(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            from routines.services import editors_group_ensure
+
+            # The migration made it; a test that flushed the database took it away.
+            self.groups.add(editors_group_ensure())
+
+
 class BodyPartFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = BodyPart
@@ -49,7 +61,14 @@ class SeriesFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Series {n}")
     summary = "A calm routine."
     status = Series.Status.PUBLISHED
-    published_at = factory.LazyFunction(timezone.now)
+    # A series that is or was live has the date it first went live; others have none.
+    published_at = factory.LazyAttribute(
+        lambda o: (
+            timezone.now()
+            if o.status in (Series.Status.PUBLISHED, Series.Status.UNPUBLISHED)
+            else None
+        )
+    )
 
     @factory.post_generation
     def body_parts(self, create: bool, extracted: list[BodyPart] | None, **kwargs: object) -> None:
@@ -95,6 +114,25 @@ class SessionLogFactory(factory.django.DjangoModelFactory):
     steps_total = 3
     local_date = factory.LazyAttribute(lambda o: o.started_at.astimezone(o.user.zone).date())
     timezone = factory.LazyAttribute(lambda o: o.user.timezone)
+
+
+def image_bytes(image_format: str = "PNG", size: tuple[int, int] = (24, 16)) -> bytes:
+    """A small picture made with Pillow, in ``image_format`` (PNG, JPEG, WEBP, GIF...)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (47, 111, 94)).save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+def image_upload(name: str = "cover.png", image_format: str = "PNG", **kwargs: object):
+    """An uploaded image file, as a form or the API receives it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content_type = f"image/{image_format.lower()}"
+    return SimpleUploadedFile(name, image_bytes(image_format, **kwargs), content_type)
 
 
 def session_payload(

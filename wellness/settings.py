@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "reminders",
     "newsletters",
     "offers",
+    "editor",
 ]
 
 MIDDLEWARE = [
@@ -318,6 +319,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reminders.tasks.reminders_sweep",
         "schedule": 300.0,
         "options": {"expires": 240},
+    },
+    # Scheduled series: the ONE entry that publishes every series whose time has come.
+    "series-publish-due": {
+        "task": "routines.tasks.series_publish_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
 }
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("newsletters.urls")),
     path("", include("offers.urls")),
     path("", include("routines.urls")),
+    path("editor/", include("editor.urls")),
     path("admin/", admin.site.urls),
 ]
 

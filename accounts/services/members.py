@@ -41,22 +41,34 @@ def user_delete(*, user: User) -> None:
     user.delete()
 
 
+# ``routines.roles.EDITORS_GROUP``: made, with its permissions, by the editor app's
+# migration; named here because accounts imports no app above it.
+EDITORS_GROUP = "Editors"
+
+
 @transaction.atomic
 def demo_accounts_ensure(*, password: str) -> list[User]:
-    """A verified demo member and a staff editor, for ``make run``."""
+    """A verified demo member and a demo editor (in the "Editors" group: the editor's
+    pages, not the admin), for ``make run``."""
     from allauth.account.models import EmailAddress
+    from django.contrib.auth.models import Group
 
+    editors, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
     accounts = []
-    for email, name, staff in [
+    for email, name, editor in [
         ("member@kneadful.local", "Demo Member", False),
         ("editor@kneadful.local", "Demo Editor", True),
     ]:
         user, _ = User.objects.get_or_create(email=email)
         user.display_name = name
-        user.is_staff = staff
+        user.is_staff = False
         user.timezone = user.timezone or "UTC"
         user.set_password(password)
         user.save()
+        if editor:
+            user.groups.add(editors)
+        else:
+            user.groups.remove(editors)
         EmailAddress.objects.update_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )

@@ -12,11 +12,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from routines.models import BodyPart, Routine, Series, SessionLog, Step
+from routines.roles import can_edit_library
 
 
 def series_visible_to(user: User | AnonymousUser) -> QuerySet[Series]:
-    """Published series for everyone; staff also see drafts and scheduled ones."""
-    if getattr(user, "is_staff", False):
+    """Published series for members and visitors; editors (``routines.roles.EDIT_LIBRARY``)
+    also see drafts, scheduled and unpublished ones. ``is_staff`` alone shows nothing more."""
+    if can_edit_library(user):
         return Series.objects.all()
     return Series.objects.published()
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils import timezone
 
-from routines.events import series_published
 from routines.models import BodyPart, Routine, Series, Step
 
 
@@ -110,23 +107,3 @@ def series_save(
     for position, spec in enumerate(routines, start=1):
         routine_save(series=series, position=position, spec=spec)
     return series
-
-
-@transaction.atomic
-def series_publish(*, series: Series) -> Series:
-    """Make a series visible to members now; publishing a published series changes nothing.
-
-    ``published_at`` is set the first time it goes live. ``routines.events.series_published``
-    is sent once the transaction commits, only when the series was not published before.
-    """
-    locked = Series.objects.select_for_update().get(pk=series.pk)
-    if locked.status == Series.Status.PUBLISHED:
-        return locked
-    locked.status = Series.Status.PUBLISHED
-    locked.published_at = locked.published_at or timezone.now()
-    locked.publish_at = None
-    locked.save(update_fields=["status", "published_at", "publish_at", "updated_at"])
-    transaction.on_commit(
-        functools.partial(series_published.send, sender=Series, series_id=locked.pk)
-    )
-    return locked

@@ -354,6 +354,7 @@ def test_a_failing_announcement_never_breaks_the_publication(
 
     monkeypatch.setattr(module, "campaign_announce_series", explode)
     series = SeriesFactory(status=Series.Status.DRAFT, published_at=None)
+    RoutineFactory(series=series, steps=1)  # a series is published with something to play
     with django_capture_on_commit_callbacks(execute=True):
         series_publish(series=series)
     series.refresh_from_db()

@@ -40,7 +40,7 @@ def _payload(routine, **extra):
 # --- Library ------------------------------------------------------------------------------------
 
 
-def test_library_is_public_and_hides_drafts(api_client, staff_user):
+def test_library_is_public_and_hides_drafts(api_client, staff_user, editor_user):
     hands = BodyPartFactory(slug="hands", name="Hands")
     feet = BodyPartFactory(slug="feet", name="Feet")
     SeriesFactory(title="Calm hands", body_parts=[hands], estimated_minutes=8)
@@ -60,7 +60,10 @@ def test_library_is_public_and_hides_drafts(api_client, staff_user):
     assert {p["slug"] for p in parts} == {"hands", "feet"}
     api_client.force_authenticate(staff_user)
     staff = api_client.get("/api/v1/series/").json()
-    assert "Secret draft" in [s["title"] for s in staff["results"]]
+    assert "Secret draft" not in [s["title"] for s in staff["results"]]
+    api_client.force_authenticate(editor_user)
+    editors = api_client.get("/api/v1/series/").json()
+    assert "Secret draft" in [s["title"] for s in editors["results"]]
 
 
 def test_series_search_matches_routine_titles(api_client):

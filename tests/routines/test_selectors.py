@@ -274,7 +274,7 @@ def test_a_write_during_a_slow_stats_read_is_not_hidden_by_the_cache(user, monke
 # --- Library and own data -------------------------------------------------------------------------
 
 
-def test_series_search_filters_and_orders(user, staff_user):
+def test_series_search_filters_and_orders(user, staff_user, editor_user):
     neck = BodyPartFactory(slug="neck", name="Neck")
     hands = BodyPartFactory(slug="hands", name="Hands")
     b = SeriesFactory(title="B neck", body_parts=[neck, hands], estimated_minutes=5)
@@ -285,18 +285,21 @@ def test_series_search_filters_and_orders(user, staff_user):
     assert list(series_search(user=user, body_part="neck")) == [b]
     assert list(series_search(user=user, max_minutes=10)) == [b]
     assert list(series_search(user=user, q="  ")) == [a, b]
-    assert list(series_search(user=staff_user)) == [a, b, draft]
+    assert list(series_search(user=editor_user)) == [a, b, draft]
+    assert list(series_search(user=staff_user)) == [a, b]  # is_staff alone is no editor
 
 
-def test_detail_and_player_selectors_404_for_drafts(user, staff_user):
+def test_detail_and_player_selectors_404_for_drafts(user, staff_user, editor_user):
     draft = SeriesFactory(status=Series.Status.DRAFT, published_at=None)
     routine = RoutineFactory(series=draft, steps=4)
     with pytest.raises(Http404):
         series_detail_for(user=user, slug=draft.slug)
     with pytest.raises(Http404):
         routine_for_player(user=user, routine_id=routine.pk)
-    assert series_detail_for(user=staff_user, slug=draft.slug) == draft
-    played = routine_for_player(user=staff_user, routine_id=routine.pk)
+    with pytest.raises(Http404):
+        series_detail_for(user=staff_user, slug=draft.slug)
+    assert series_detail_for(user=editor_user, slug=draft.slug) == draft
+    played = routine_for_player(user=editor_user, routine_id=routine.pk)
     assert [s.position for s in played.steps.all()] == [1, 2, 3, 4]
 
 

@@ -316,6 +316,7 @@ def test_publishing_sends_one_event_after_commit_and_publishing_again_sends_none
         received.append(series_id)
 
     series = SeriesFactory(status=Series.Status.DRAFT, published_at=None)
+    RoutineFactory(series=series, steps=1)  # a series goes live with a routine and a step
     series_published.connect(receiver, dispatch_uid="test-receiver")
     try:
         with django_capture_on_commit_callbacks(execute=True):

@@ -82,7 +82,9 @@ def test_library_filters_by_body_part_text_and_minutes(client):
     assert client.get(url, {"max_minutes": "abc"}).status_code == 200
 
 
-def test_library_hides_drafts_from_members_but_shows_them_to_staff(client, user, staff_user):
+def test_library_hides_drafts_from_members_but_shows_them_to_editors(
+    client, user, staff_user, editor_user
+):
     SeriesFactory(title="Published one")
     SeriesFactory(title="Secret draft", status=Series.Status.DRAFT, published_at=None)
     draft = Series.objects.get(title="Secret draft")
@@ -93,7 +95,10 @@ def test_library_hides_drafts_from_members_but_shows_them_to_staff(client, user,
     client.force_login(user)
     assert "Secret draft" not in _content(client.get(url))
     assert client.get(draft.get_absolute_url()).status_code == 404
-    client.force_login(staff_user)
+    client.force_login(staff_user)  # is_staff without the editors' permission
+    assert "Secret draft" not in _content(client.get(url))
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    client.force_login(editor_user)
     assert "Secret draft" in _content(client.get(url))
     assert client.get(draft.get_absolute_url()).status_code == 200
 

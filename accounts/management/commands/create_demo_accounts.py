@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.services import demo_accounts_ensure
+from accounts.services.members import EDITORS_GROUP
 
 
 class Command(BaseCommand):
@@ -13,5 +14,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, password: str, **options: object) -> None:
         for account in demo_accounts_ensure(password=password):
-            role = "editor (staff)" if account.is_staff else "member"
+            editor = account.groups.filter(name=EDITORS_GROUP).exists()
+            role = "editor (opens /editor/)" if editor else "member"
             self.stdout.write(f"  demo {role}: {account.email} / {password}")

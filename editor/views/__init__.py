@@ -1,0 +1,51 @@
+"""The editor's pages, one module per area; the URLconf imports the views from here."""
+
+from editor.views.content import (
+    routine_edit,
+    routine_new,
+    routine_remove,
+    routine_reposition,
+    routines_order,
+    step_edit,
+    step_new,
+    step_remove,
+    step_reposition,
+    steps_order,
+)
+from editor.views.series import (
+    routine_preview,
+    series_edit,
+    series_history_page,
+    series_list,
+    series_new,
+    series_overview,
+    series_preview,
+    series_publish_now,
+    series_schedule_at,
+    series_unpublish_now,
+    series_unschedule_now,
+)
+
+__all__ = [
+    "routine_edit",
+    "routine_new",
+    "routine_preview",
+    "routine_remove",
+    "routine_reposition",
+    "routines_order",
+    "series_edit",
+    "series_history_page",
+    "series_list",
+    "series_new",
+    "series_overview",
+    "series_preview",
+    "series_publish_now",
+    "series_schedule_at",
+    "series_unpublish_now",
+    "series_unschedule_now",
+    "step_edit",
+    "step_new",
+    "step_remove",
+    "step_reposition",
+    "steps_order",
+]
