@@ -90,6 +90,18 @@ def redis_url() -> str:
 
 
 @pytest.fixture
+def redis_server() -> Iterator[servers.RedisServer]:
+    """A Redis of this test's own, which it may stop and start again on the same port."""
+    try:
+        server = servers.RedisServer().start()
+    except servers.ServiceUnavailable as exc:
+        _need(exc)
+        raise
+    yield server
+    server.close()
+
+
+@pytest.fixture
 def fresh_redis_url(redis_url) -> Iterator[str]:
     """The shared Redis, flushed before and after the test."""
     import redis

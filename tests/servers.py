@@ -331,3 +331,32 @@ def smtp_sink(handler: object | None = None) -> Iterator[tuple[int, list]]:
         yield port, received
     finally:
         controller.stop()
+
+
+# --- helpers for tests that drive the product's own processes ------------------------------
+
+
+def manage(env: dict[str, str], *args: str, with_stderr: bool = False) -> str:
+    """Run ``manage.py`` with ``env`` as a deployer would; fail on a non-zero exit. Returns
+    what it printed (and its log lines on stderr, with ``with_stderr``)."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout + (result.stderr if with_stderr else "")
+
+
+def wait_for(predicate, timeout: float, what: str, detail=lambda: "") -> None:  # type: ignore[no-untyped-def]
+    """Poll ``predicate`` every 0.1 s until it is true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{detail()}")

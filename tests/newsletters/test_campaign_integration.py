@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -27,29 +25,6 @@ from tests.factories import CampaignFactory, UserFactory
 from tests.reminders.helpers import schedule_for
 
 pytestmark = pytest.mark.integration
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=servers.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def wait_for(predicate, timeout: float, what: str, detail=lambda: "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{detail()}")
 
 
 def visitors(n: int) -> list[Subscriber]:
@@ -115,15 +90,15 @@ def test_worker_killed_mid_chunk_every_subscriber_gets_exactly_one_copy(
             "NEWSLETTER_PARALLEL_CHUNKS": "3",
         }
         worker = celery_worker_factory(env, concurrency=2, queues="celery,bulk")
-        assert "started 1 campaign(s)" in manage(env, "send_campaigns")
+        assert "started 1 campaign(s)" in servers.manage(env, "send_campaigns")
 
-        wait_for(
+        servers.wait_for(
             sink.holding.is_set,
             90,
             "the sink to hold a message",
             lambda: f"accepted {len(sink.accepted)}\n{worker.log()[-3000:]}",
         )
-        wait_for(lambda: sink.blocked >= 2, 10, "both pool processes to be mid-send")
+        servers.wait_for(lambda: sink.blocked >= 2, 10, "both pool processes to be mid-send")
         worker.kill()
         sink.released.set()
         accepted_before = len(sink.accepted)
@@ -139,9 +114,9 @@ def test_worker_killed_mid_chunk_every_subscriber_gets_exactly_one_copy(
         Delivery.objects.filter(id__in=orphaned, status="sending").update(
             claimed_at=timezone.now() - dt.timedelta(minutes=20)
         )
-        swept = manage(env, "send_campaigns")
+        swept = servers.manage(env, "send_campaigns")
         assert f"recovered {len(orphaned)} row(s)" in swept
-        wait_for(
+        servers.wait_for(
             lambda: Campaign.objects.get(pk=campaign.pk).status == "sent",
             120,
             "the campaign to finish",
@@ -196,8 +171,8 @@ def test_reminders_arrive_on_time_while_a_5000_recipient_campaign_is_sending(
         # As the Procfile: one worker per queue.
         bulk = celery_worker_factory(env, concurrency=2, queues="bulk")
         default = celery_worker_factory(env, concurrency=1, queues="celery")
-        manage(env, "send_campaigns")
-        wait_for(
+        servers.manage(env, "send_campaigns")
+        servers.wait_for(
             lambda: sink.campaign >= 200,
             90,
             "the campaign to be well under way",
@@ -205,8 +180,8 @@ def test_reminders_arrive_on_time_while_a_5000_recipient_campaign_is_sending(
         )
         ReminderSchedule.objects.update(next_run_at=timezone.now() - dt.timedelta(seconds=5))
         dispatched = time.monotonic()
-        assert "queued 10 reminder(s)" in manage(env, "dispatch_reminders")
-        wait_for(
+        assert "queued 10 reminder(s)" in servers.manage(env, "dispatch_reminders")
+        servers.wait_for(
             lambda: len(sink.reminders) == 10,
             30,
             "the reminders",

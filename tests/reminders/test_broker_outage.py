@@ -5,8 +5,6 @@ delivers each one exactly once to a real SMTP sink. No process is restarted."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 import time
 from collections import Counter
 from email import message_from_bytes
@@ -33,32 +31,6 @@ class Sink:
         return "250 OK"
 
 
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=servers.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout + result.stderr
-
-
-@pytest.fixture
-def redis_server():
-    try:
-        server = servers.RedisServer().start()
-    except servers.ServiceUnavailable as exc:
-        if servers.IN_CI:
-            pytest.fail(f"CI=true and a required service is missing: {exc}")
-        pytest.skip(f"!!! SERVICE MISSING, TEST NOT RUN: {exc}")
-    yield server
-    server.close()
-
-
 def test_reminders_dispatched_while_the_broker_is_down_go_out_once_it_is_back(
     postgres_required, worker_env, redis_server, celery_worker_factory
 ):
@@ -74,7 +46,9 @@ def test_reminders_dispatched_while_the_broker_is_down_go_out_once_it_is_back(
         }
         redis_server.stop()
         started = time.monotonic()
-        output = manage(env, "dispatch_reminders")  # the broker is down: nothing fails
+        output = servers.manage(
+            env, "dispatch_reminders", with_stderr=True
+        )  # the broker is down: nothing fails
         assert time.monotonic() - started < 30
         assert f"Broker unreachable: {MEMBERS} reminder(s) stay queued for the sweep" in output
         assert ReminderOccurrence.objects.filter(status="queued").count() == MEMBERS
@@ -83,7 +57,7 @@ def test_reminders_dispatched_while_the_broker_is_down_go_out_once_it_is_back(
         celery_worker_factory(env, concurrency=1)
         # The sweep runs as beat would, once the rows have waited their period.
         ReminderOccurrence.objects.update(updated_at=timezone.now() - dt.timedelta(minutes=6))
-        sweep = manage(env, "dispatch_reminders", "--sweep")
+        sweep = servers.manage(env, "dispatch_reminders", "--sweep")
         deadline = time.monotonic() + 60
         while ReminderOccurrence.objects.exclude(status="sent").exists():
             assert time.monotonic() < deadline, f"{output}\n{sweep}"

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -57,29 +55,6 @@ class CrashingSink:
         return "250 OK"
 
 
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=servers.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def wait_for(predicate, timeout: float, what: str, detail=lambda: "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{detail()}")
-
-
 def test_worker_killed_mid_batch_sends_each_reminder_exactly_once(
     postgres_required, worker_env, fresh_redis_url, celery_worker_factory
 ):
@@ -92,17 +67,19 @@ def test_worker_killed_mid_batch_sends_each_reminder_exactly_once(
     with servers.smtp_sink(sink) as (port, _):
         env = {**worker_env, "REDIS_URL": fresh_redis_url, "EMAIL_URL": f"smtp://127.0.0.1:{port}"}
         worker = celery_worker_factory(env, concurrency=CONCURRENCY)
-        output = manage(env, "dispatch_reminders")
+        output = servers.manage(env, "dispatch_reminders")
         assert f"queued {OCCURRENCES} reminder(s)" in output
 
         # Crash: wait until both pool processes are inside DATA, then SIGKILL the group.
-        wait_for(
+        servers.wait_for(
             sink.holding.is_set,
             90,
             "the sink to hold a message",
             lambda: f"accepted {len(sink.accepted)}\n{output}\n{worker.log()[-3000:]}",
         )
-        wait_for(lambda: sink.blocked >= CONCURRENCY, 5, "both pool processes to be mid-send")
+        servers.wait_for(
+            lambda: sink.blocked >= CONCURRENCY, 5, "both pool processes to be mid-send"
+        )
         worker.kill()
         sink.released.set()
         accepted_before = len(sink.accepted)
@@ -121,9 +98,9 @@ def test_worker_killed_mid_batch_sends_each_reminder_exactly_once(
         ReminderOccurrence.objects.filter(id__in=orphaned, status="sending").update(
             claimed_at=timezone.now() - dt.timedelta(minutes=20)
         )
-        sweep_output = manage(env, "dispatch_reminders", "--sweep")
+        sweep_output = servers.manage(env, "dispatch_reminders", "--sweep")
         assert "re-queued" in sweep_output
-        wait_for(
+        servers.wait_for(
             lambda: not ReminderOccurrence.objects.exclude(status="sent").exists(),
             120,
             "every occurrence to be sent",

@@ -4,11 +4,11 @@
   the apps' URLs.
 * One dependency direction: ``wellness <- accounts <- routines <- reminders <-
   newsletters <- offers``, and ``routines <- editor`` (the staff editor's pages and API
-  over routines' services; nothing imports it). An app imports only apps below it: offers announces an offer
-  through the newsletters services (issue 12: "the newsletter machinery, nothing
-  copied"), so it sits just above newsletters, which never imports offers. A lower app
-  that must react to a higher one offers a hook instead (a signal, a registry set in
-  ``AppConfig.ready()``).
+  over routines' services; nothing imports it). An app imports only apps below it:
+  offers announces an offer through the newsletters services ("the newsletter
+  machinery, nothing copied"), so it sits just above newsletters, which never imports
+  offers. A lower app that must react to a higher one offers a hook instead (a signal,
+  a registry set in ``AppConfig.ready()``).
 
 Every import counts: at module level, inside a function, or under ``TYPE_CHECKING``.
 """

@@ -33,18 +33,6 @@ PAGES = ["/dashboard/", "/sessions/", "/library/", "/me/profile/", "/me/emails/"
 
 
 @pytest.fixture
-def redis_server():
-    try:
-        server = servers.RedisServer().start()
-    except servers.ServiceUnavailable as exc:
-        if servers.IN_CI:
-            pytest.fail(f"CI=true and a required service is missing: {exc}")
-        pytest.skip(f"!!! SERVICE MISSING, TEST NOT RUN: {exc}")
-    yield server
-    server.close()
-
-
-@pytest.fixture
 def redis_site(redis_server, monkeypatch):
     """The product's production cache, session and broker settings, on this Redis, with
     allauth's and DRF's rate limits on (they count in the cache)."""
