@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone as django_timezone
+from django.utils.translation import gettext_lazy as _
 
 # Rules for a logged session, shared by SessionLog.clean(), the API and the forms.
 SESSION_MAX_SECONDS = 4 * 3600
@@ -17,6 +18,10 @@ SESSION_CLOCK_SKEW = dt.timedelta(minutes=5)
 # The earliest start a log may have: nothing was practised with Kneadful before it.
 SESSION_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 NOTES_MAX_LENGTH = 2000
+NOTHING_DONE_MESSAGE = _(
+    "No step was done in this session, so it is not saved: a step counts once its timer "
+    "has run most of its length or you tick “I did this step”."
+)
 
 
 class BodyPart(models.Model):
@@ -261,6 +266,9 @@ class SessionLog(models.Model):
                 f"This routine has {self.steps_total} steps: at most {self.steps_total} "
                 "can be completed."
             )
+        elif self.steps_total and self.steps_completed == 0:
+            # Skipping through a routine is not practising it: no streak, no minutes.
+            errors["steps_completed"] = NOTHING_DONE_MESSAGE
         if errors:
             raise ValidationError(errors)
 
