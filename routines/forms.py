@@ -11,9 +11,17 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from routines.models import NOTES_MAX_LENGTH, SESSION_CLOCK_SKEW, Routine, SessionLog
+from routines.models import (
+    NOTES_MAX_LENGTH,
+    SESSION_CLOCK_SKEW,
+    SESSION_EARLIEST,
+    SESSION_TOO_EARLY_MESSAGE,
+    Routine,
+    SessionLog,
+)
 
 MINUTE_CHOICES = [("", "Any length"), ("5", "5 minutes or less"), ("10", "10 minutes or less")]
 MINUTE_CHOICES += [("15", "15 minutes or less"), ("20", "20 minutes or less")]
@@ -195,6 +203,12 @@ class SessionLogForm(_TensionFields):
         self.fields["routine"].queryset = routines
         self.fields["routine"].label_from_instance = lambda r: f"{r.series.title} — {r.title}"
         self.fields["time"].help_text = f"Your local time ({user.timezone})."
+        # The browser's date picker offers only the days a log may have.
+        today = timezone.now().astimezone(user.zone).date()
+        self.fields["date"].widget.attrs.update(
+            {"min": SESSION_EARLIEST.date().isoformat(), "max": today.isoformat()}
+        )
+        self.fields["date"].help_text = _("From 1 January 2000 to today.")
 
     @classmethod
     def initial_for(cls, log: SessionLog) -> dict[str, object]:
@@ -215,6 +229,9 @@ class SessionLogForm(_TensionFields):
         cleaned = super().clean()
         day, at, minutes = cleaned.get("date"), cleaned.get("time"), cleaned.get("duration_minutes")
         if day is None or at is None:
+            return cleaned
+        if day < SESSION_EARLIEST.date():
+            self.add_error("date", SESSION_TOO_EARLY_MESSAGE)
             return cleaned
         started = dt.datetime.combine(day, at, tzinfo=self.user.zone)
         if started > timezone.now() + SESSION_CLOCK_SKEW:

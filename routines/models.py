@@ -18,6 +18,7 @@ SESSION_CLOCK_SKEW = dt.timedelta(minutes=5)
 # The earliest start a log may have: nothing was practised with Kneadful before it.
 SESSION_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 NOTES_MAX_LENGTH = 2000
+SESSION_TOO_EARLY_MESSAGE = _("Sessions before the year 2000 cannot be logged.")
 NOTHING_DONE_MESSAGE = _(
     "No step was done in this session, so it is not saved: a step counts once its timer "
     "has run most of its length or you tick “I did this step”."
@@ -246,7 +247,7 @@ class SessionLog(models.Model):
         if start is not None and start > latest:
             errors["started_at"] = "The start cannot be in the future."
         elif start is not None and start < SESSION_EARLIEST:
-            errors["started_at"] = "Sessions before the year 2000 cannot be logged."
+            errors["started_at"] = SESSION_TOO_EARLY_MESSAGE
         if end is not None and end > latest:
             errors["ended_at"] = "The end cannot be in the future."
         if start is not None and end is not None and "ended_at" not in errors:

@@ -525,3 +525,28 @@ def test_dashboard_plan_form_shows_the_saved_plan_after_a_change(member_client, 
     assert re.search(r'<input[^>]*value="5"[^>]*checked', page)
     assert re.search(r'<input[^>]*value="6"[^>]*checked', page)
     assert "(3 a week, besides your planned rest days)" in page
+
+
+# --- Issue 13: what a new member stumbles on ----------------------------------------------------
+
+
+@pytest.mark.parametrize("day", ["1900-01-01", "1999-12-31"])
+def test_manual_log_date_has_a_lower_bound_with_a_message(member_client, day):
+    """A manual log dated 1 January 1900 was accepted."""
+    routine = RoutineFactory()
+    url = reverse("routines:session_new")
+    page = _content(member_client.get(url))
+    date_input = re.search(r'<input type="date"[^>]*name="date"[^>]*>', page).group(0)
+    assert 'min="2000-01-01"' in date_input
+    assert f'max="{timezone.now().date().isoformat()}"' in date_input
+    assert 'aria-describedby="id_date_helptext"' in date_input
+    assert "From 1 January 2000 to today." in page
+
+    response = member_client.post(url, _manual(routine, date=day))
+    assert response.status_code == 400
+    error_block = re.search(
+        r'id="id_date_error" data-error-for="date">(.*?)</div>', _content(response), re.S
+    ).group(1)
+    assert "Sessions before the year 2000 cannot be logged." in error_block
+    assert not SessionLog.objects.exists()
+    assert member_client.post(url, _manual(routine, date="2000-01-02")).status_code == 302
