@@ -24,6 +24,8 @@ from routines.services import RestLimitReached, practice_plan_update, rest_day_m
 # The charts of one stats version: their key changes with every write, each new local
 # day and a zone change, so an entry is never stale, only unused; this bounds how long.
 CHARTS_CACHE_SECONDS = 60 * 60 * 24
+# Bumped when the charts' markup changes, so a deploy never serves the previous markup.
+CHARTS_MARKUP_VERSION = 2
 
 
 def _charts_html(user: User) -> str:
@@ -49,7 +51,7 @@ def _dashboard_context(
     charts_html = ""
     if stats.sessions_total:
         charts_html = cache.get_or_set(
-            f"dashboard:charts:{stats.key}",
+            f"dashboard:charts:v{CHARTS_MARKUP_VERSION}:{stats.key}",
             functools.partial(_charts_html, request.user),
             CHARTS_CACHE_SECONDS,
         )
