@@ -10,7 +10,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -43,7 +42,7 @@ class LibraryFilterForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": "e.g. wrist"})
+        self.fields["q"].widget.attrs.update({"placeholder": _("e.g. wrist")})
         self.fields["q"].widget.input_type = "search"
 
     def filters(self) -> dict[str, object]:
@@ -57,11 +56,6 @@ class LibraryFilterForm(forms.Form):
 
     def only_favourites(self) -> bool:
         return self.is_valid() and self.cleaned_data["favourites"]
-
-    def query_with(self, **changes: object) -> str:
-        """The current filters as a query string, with some replaced (for the chips)."""
-        values = {**self.filters(), "favourites": self.only_favourites() or None, **changes}
-        return urlencode({k: v for k, v in values.items() if v not in (None, "", False)})
 
 
 class SafetyForm(forms.Form):
