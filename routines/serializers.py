@@ -41,6 +41,7 @@ class StepSerializer(serializers.ModelSerializer):
             "duration_seconds",
             "repetitions",
             "per_finger",
+            "area",
         ]
 
 

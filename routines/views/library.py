@@ -94,6 +94,7 @@ def routine_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "routine": routine,
             "series": routine.series,
             "steps": list(routine.steps.all()),
+            "body_parts": list(routine.series.body_parts.all()),
             "side_noun": plan.side_noun(routine.series),
             "total_seconds": sum(s.duration_seconds for s in routine.steps.all())
             * len(plan.sides_for(routine)),

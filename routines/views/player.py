@@ -136,6 +136,7 @@ def play(request: HttpRequest, pk: int) -> HttpResponse:
     started = _started(request)
     done = plan.parse_done(request.GET.get("done", ""), len(positions))
     noun = plan.side_noun(routine.series)
+    body_parts = list(routine.series.body_parts.all())
     previous = positions[current.index - 1] if current.index > 0 else None
     following = positions[current.index + 1] if current.index + 1 < len(positions) else None
     steps_completed, sides = plan.outcome(routine, len(steps), done)
@@ -184,9 +185,11 @@ def play(request: HttpRequest, pk: int) -> HttpResponse:
             "done": done,
             "done_param": plan.format_done(done),
             "player_data": player_data,
-            "finish_form": FinishForm(
-                initial=finish_initial, body_parts=routine.series.body_parts.all()
-            ),
+            "body_parts": body_parts,
+            # The script shows each step's picture (mirrored for the left side).
+            "step_pictures": [(index, step, "s") for index, step in enumerate(steps)],
+            "picture_side": "right" if routine.per_side else "",
+            "finish_form": FinishForm(initial=finish_initial, body_parts=body_parts),
         },
     )
 

@@ -131,6 +131,7 @@ if (root && dataNode) {
     el.finger.hidden = !p.perFinger;
     el.finger.textContent = p.perFinger ? `Repeat on each finger: ${data.fingers.join(", ")}.` : "";
     el.did.checked = state.done.has(state.index);
+    renderPicture(p);
     prevBtn.disabled = state.index === 0;
     nextBtn.textContent = state.index === positions.length - 1 ? "Finish" : "Next step →";
     renderTimer();
@@ -143,6 +144,22 @@ if (root && dataNode) {
         state.index > 0 && positions[state.index - 1].side !== p.side ? `Now the ${side}. ` : "";
       say(`${switched}${progressText(p)}: ${p.title}`);
     }
+  }
+
+  function renderPicture(p) {
+    // The step's picture, drawn by the server for the right side; the left is its mirror.
+    const source = $(`step-picture-${p.number - 1}`);
+    const slot = $("step-picture");
+    if (!source || !slot) return;
+    const figure = source.content.firstElementChild.cloneNode(true);
+    if (p.side === "left" && figure.dataset.altLeft) {
+      const body = figure.querySelector(".pic-body");
+      body.setAttribute("transform", body.dataset.mirror);
+      figure.querySelector("svg").setAttribute("aria-label", figure.dataset.altLeft);
+      const caption = figure.querySelector(".pic-caption");
+      if (caption) caption.textContent = figure.dataset.captionLeft;
+    }
+    slot.replaceChildren(figure);
   }
 
   function renderTimer() {

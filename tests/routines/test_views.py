@@ -412,7 +412,7 @@ def test_dashboard_renders_figures_and_accessible_charts(member_client, user):
     response = member_client.get(reverse("routines:dashboard"))
     page = _content(response)
     assert "Find a routine in the library" not in page
-    assert page.count('role="img"') == 2
+    assert page.count('role="img"') == 3  # weekly bars, the calendar, the body map
     assert '<title id="weekly-title">' in page and '<desc id="weekly-desc">' in page
     assert "Show as a table" in page
     assert "12 minutes in 12 weeks" in page
