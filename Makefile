@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Links in emails (confirmation, reminders, unsubscribe) point where `make run` serves,
+# unless SITE_URL is set. Exported before honcho: it gives each process its own PORT.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 # Extra pytest arguments, e.g. make test PYTEST_ARGS="-m 'not e2e' -x"
 PYTEST_ARGS ?=
 
@@ -14,9 +17,9 @@ run: install ## Start web + Celery worker + beat on the embedded default (SQLite
 	$(PY) manage.py load_starter_content
 	@echo "Demo accounts (local only):"
 	@$(PY) manage.py create_demo_accounts
-	@echo "Kneadful is starting on http://127.0.0.1:$(PORT)/ — emails land in var/mail/. Ctrl-C stops everything."
+	@echo "Kneadful is starting on http://127.0.0.1:$(PORT)/ — emails land in var/mail/, their links go to $(SITE_URL)/. Ctrl-C stops everything."
 	@# honcho answers Ctrl-C with exit code 130: that is the normal way to stop.
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start || [ $$? -eq 130 ]
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PORT=$(PORT) SITE_URL="$(SITE_URL)" $(VENV)/bin/honcho -f Procfile.dev start || [ $$? -eq 130 ]
 
 test: system-deps install-dev ## Install what the tests need, then run them all.
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

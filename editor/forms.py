@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from routines.fields import StatementsField
 from routines.models import BodyPart, Routine, Series, Step
+from routines.pictures import regions_for
 from routines.validators import validate_cover_image
 
 SLUG_HELP = _("Part of the address. Leave empty to make one from the title.")
@@ -185,34 +186,14 @@ class StepForm(forms.Form):
 
 
 def step_regions(series: Series) -> list[tuple[str, str]] | None:
-    """The picture regions of the series' body parts, as (slug, label) choices; None when
-    the pictures (``routines.pictures.regions_for``) are not there (a slug is typed)."""
-    try:
-        from routines import pictures  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    regions_for = getattr(pictures, "regions_for", None)
-    if regions_for is None:
-        return None
+    """The picture regions of the series' body parts (``routines.pictures.regions_for``),
+    as (slug, label) choices; None when none of its body parts has an outline (a slug is
+    typed then)."""
     choices: dict[str, str] = {}
     for part in series.body_parts.all():
-        for region in regions_for(part.slug) or ():
-            slug, label = _region_choice(region)
-            if slug:
-                choices.setdefault(slug, label)
-    return list(choices.items())
-
-
-def _region_choice(region: Any) -> tuple[str, str]:
-    if isinstance(region, str):
-        return region, region.replace("-", " ").capitalize()
-    if isinstance(region, tuple | list):
-        return str(region[0]), str(region[1] if len(region) > 1 else region[0])
-    if isinstance(region, dict):
-        slug = region.get("slug") or region.get("id") or ""
-        return str(slug), str(region.get("label") or region.get("name") or slug)
-    slug = getattr(region, "slug", "") or getattr(region, "id", "")
-    return str(slug), str(getattr(region, "label", None) or getattr(region, "name", slug))
+        for slug, label in regions_for(part.slug):
+            choices.setdefault(slug, label)
+    return list(choices.items()) or None
 
 
 class ScheduleForm(forms.Form):

@@ -168,9 +168,7 @@ class SessionLogList(generics.ListCreateAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with field_errors():
-            log, created = session_log_create(
-                user=request.user, source=SessionLog.Source.API, **serializer.validated_data
-            )
+            log, created = session_log_create(user=request.user, **serializer.validated_data)
         serializer.instance = log  # reuse the bound fields to render the answer
         return Response(
             serializer.data,

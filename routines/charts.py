@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 BAR_CHART = {"width": 600, "height": 220, "top": 24, "bottom": 36, "left": 8, "right": 8}
 CELL, GAP = 11, 3
 HEATMAP_LEFT, HEATMAP_TOP = 30, 18
+MONTH_LABEL_WIDTH = 24  # a three-letter month at the labels' 9px, with room to spare
 LEVELS = [
     (0, "No session"),
     (1, "Under 10 minutes"),
@@ -99,11 +100,14 @@ def heatmap(days: list[dict[str, Any]]) -> dict[str, Any]:
             months.append({"x": x, "label": date.strftime("%b")})
             seen_month = (date.year, date.month)
     columns = (days[-1]["date"] - first_monday).days // 7 + 1
+    width = HEATMAP_LEFT + columns * (CELL + GAP)
+    if months:  # room for the last month's label, which may start in the last column
+        width = max(width, months[-1]["x"] + MONTH_LABEL_WIDTH)
     return {
         "cells": cells,
         "cells_svg": _heatmap_cells_svg(cells),
         "months": months,
-        "width": HEATMAP_LEFT + columns * (CELL + GAP),
+        "width": width,
         "height": HEATMAP_TOP + 7 * (CELL + GAP),
         "cell": CELL,
         "weekdays": [

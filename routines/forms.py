@@ -10,10 +10,17 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
-from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from routines.models import NOTES_MAX_LENGTH, SESSION_CLOCK_SKEW, Routine, SessionLog
+from routines.models import (
+    NOTES_MAX_LENGTH,
+    SESSION_CLOCK_SKEW,
+    SESSION_EARLIEST,
+    SESSION_TOO_EARLY_MESSAGE,
+    Routine,
+    SessionLog,
+)
 
 MINUTE_CHOICES = [("", "Any length"), ("5", "5 minutes or less"), ("10", "10 minutes or less")]
 MINUTE_CHOICES += [("15", "15 minutes or less"), ("20", "20 minutes or less")]
@@ -35,7 +42,7 @@ class LibraryFilterForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": "e.g. wrist"})
+        self.fields["q"].widget.attrs.update({"placeholder": _("e.g. wrist")})
         self.fields["q"].widget.input_type = "search"
 
     def filters(self) -> dict[str, object]:
@@ -49,11 +56,6 @@ class LibraryFilterForm(forms.Form):
 
     def only_favourites(self) -> bool:
         return self.is_valid() and self.cleaned_data["favourites"]
-
-    def query_with(self, **changes: object) -> str:
-        """The current filters as a query string, with some replaced (for the chips)."""
-        values = {**self.filters(), "favourites": self.only_favourites() or None, **changes}
-        return urlencode({k: v for k, v in values.items() if v not in (None, "", False)})
 
 
 class SafetyForm(forms.Form):
@@ -195,6 +197,12 @@ class SessionLogForm(_TensionFields):
         self.fields["routine"].queryset = routines
         self.fields["routine"].label_from_instance = lambda r: f"{r.series.title} — {r.title}"
         self.fields["time"].help_text = f"Your local time ({user.timezone})."
+        # The browser's date picker offers only the days a log may have.
+        today = timezone.now().astimezone(user.zone).date()
+        self.fields["date"].widget.attrs.update(
+            {"min": SESSION_EARLIEST.date().isoformat(), "max": today.isoformat()}
+        )
+        self.fields["date"].help_text = _("From 1 January 2000 to today.")
 
     @classmethod
     def initial_for(cls, log: SessionLog) -> dict[str, object]:
@@ -215,6 +223,9 @@ class SessionLogForm(_TensionFields):
         cleaned = super().clean()
         day, at, minutes = cleaned.get("date"), cleaned.get("time"), cleaned.get("duration_minutes")
         if day is None or at is None:
+            return cleaned
+        if day < SESSION_EARLIEST.date():
+            self.add_error("date", SESSION_TOO_EARLY_MESSAGE)
             return cleaned
         started = dt.datetime.combine(day, at, tzinfo=self.user.zone)
         if started > timezone.now() + SESSION_CLOCK_SKEW:

@@ -18,6 +18,11 @@ SESSION_CLOCK_SKEW = dt.timedelta(minutes=5)
 # The earliest start a log may have: nothing was practised with Kneadful before it.
 SESSION_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 NOTES_MAX_LENGTH = 2000
+SESSION_TOO_EARLY_MESSAGE = _("Sessions before the year 2000 cannot be logged.")
+NOTHING_DONE_MESSAGE = _(
+    "No step was done in this session, so it is not saved: a step counts once its timer "
+    "has run most of its length or you tick “I did this step”."
+)
 
 
 class BodyPart(models.Model):
@@ -304,7 +309,7 @@ class SessionLog(models.Model):
         if start is not None and start > latest:
             errors["started_at"] = "The start cannot be in the future."
         elif start is not None and start < SESSION_EARLIEST:
-            errors["started_at"] = "Sessions before the year 2000 cannot be logged."
+            errors["started_at"] = SESSION_TOO_EARLY_MESSAGE
         if end is not None and end > latest:
             errors["ended_at"] = "The end cannot be in the future."
         if start is not None and end is not None and "ended_at" not in errors:
@@ -324,6 +329,9 @@ class SessionLog(models.Model):
                 f"This routine has {self.steps_total} steps: at most {self.steps_total} "
                 "can be completed."
             )
+        elif self.steps_total and self.steps_completed == 0:
+            # Skipping through a routine is not practising it: no streak, no minutes.
+            errors["steps_completed"] = NOTHING_DONE_MESSAGE
         if errors:
             raise ValidationError(errors)
 

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from routines.models import Routine, Series, SessionLog, Step
 
 SIDES_ORDER = ("right", "left")
+# A step is done once its timer ran this share of its length (or the member said so).
+DONE_FRACTION = 2 / 3
 
 # A body part's singular noun for "right hand"; anything else reads "right side".
 SINGULAR = {
@@ -63,20 +67,72 @@ def find(positions: list[Position], step_number: int, side: str) -> Position | N
     return None
 
 
-def outcome(routine: Routine, steps_count: int, done: int) -> tuple[int, str]:
-    """(steps_completed, sides) after ``done`` positions of the session were completed.
+def step_done(*, seconds_spent: float, duration_seconds: int, said_done: bool) -> bool:
+    """A step counts as done when the member said so, or its timer (or, without
+    JavaScript, the step's page) ran for most of its length: skipping is not doing."""
+    return said_done or seconds_spent >= DONE_FRACTION * duration_seconds
 
-    Per-side routines play every step on the right, then on the left. ``sides`` names the
-    sides the member reached ("right", or "both" once the left side has begun) and
-    ``steps_completed`` counts the steps finished on the last side reached, so a full
-    session is (all steps, "both") and stopping after the right side is (all, "right").
+
+def parse_done(raw: str, positions_count: int) -> set[int]:
+    """The done positions carried in the no-JS links ("0,1,5"); anything else is ignored."""
+    done = set()
+    for item in (raw or "")[:2000].split(","):
+        item = item.strip()
+        if item.isdigit() and int(item) < positions_count:
+            done.add(int(item))
+    return done
+
+
+def format_done(done: set[int]) -> str:
+    return ",".join(str(index) for index in sorted(done))
+
+
+def done_per_side(routine: Routine, steps_count: int, done: set[int]) -> dict[str, int]:
+    """Steps done on each side of the session ("" for routines not done per side)."""
+    counts = {}
+    for number, side in enumerate(sides_for(routine)):
+        first = number * steps_count
+        counts[side] = sum(1 for index in done if first <= index < first + steps_count)
+    return counts
+
+
+def outcome(routine: Routine, steps_count: int, done: set[int]) -> tuple[int, str]:
+    """(steps_completed, sides) of a session in which the positions ``done`` were done.
+
+    ``sides`` names the sides on which at least one step was done ("right", "left",
+    "both", or "" for routines not done per side) and ``steps_completed`` counts the
+    steps done on each of them, the fewest if they differ (never more than was done on
+    any side). Nothing done is (0, ""): such a session is not saved.
     """
-    total_positions = steps_count * len(sides_for(routine))
-    done = max(0, min(done, total_positions))
+    counts = done_per_side(routine, steps_count, done)
     if not routine.per_side:
-        return done, SessionLog.Sides.NONE
-    if steps_count == 0:
+        return counts[""], SessionLog.Sides.NONE
+    reached = {side: count for side, count in counts.items() if count}
+    if not reached:
         return 0, SessionLog.Sides.NONE
-    if done <= steps_count:
-        return done, SessionLog.Sides.RIGHT
-    return done - steps_count, SessionLog.Sides.BOTH
+    if len(reached) == 1:
+        ((side, count),) = reached.items()
+        return count, side
+    return min(reached.values()), SessionLog.Sides.BOTH
+
+
+def summary(routine: Routine, steps_count: int, done: set[int], noun: str) -> str:
+    """What the finish page says was done, side by side when the sides differ."""
+    counts = done_per_side(routine, steps_count, done)
+    steps_completed, sides = outcome(routine, steps_count, done)
+    if sides == SessionLog.Sides.BOTH and len(set(counts.values())) > 1:
+        parts = [
+            _("%(done)d of %(total)d on the %(side)s")
+            % {"done": counts[side], "total": steps_count, "side": side_label(side, noun)}
+            for side in SIDES_ORDER
+        ]
+        return _("Steps completed: %(parts)s.") % {"parts": ", ".join(parts)}
+    text = _("Steps completed: %(done)d of %(total)d") % {
+        "done": steps_completed,
+        "total": steps_count,
+    }
+    if sides == SessionLog.Sides.BOTH:
+        text += " " + _("(both sides)")
+    elif sides:
+        text += " " + _("(%(side)s side)") % {"side": sides}
+    return text + "."

@@ -41,6 +41,7 @@ class StepSerializer(serializers.ModelSerializer):
             "duration_seconds",
             "repetitions",
             "per_finger",
+            "area",
         ]
 
 
@@ -237,15 +238,28 @@ class SessionLogSerializer(serializers.Serializer):
     )
     local_date = serializers.DateField(read_only=True)
     timezone = serializers.CharField(read_only=True)
-    source = serializers.CharField(read_only=True)
+    source = serializers.ChoiceField(
+        choices=[
+            (SessionLog.Source.PLAYER, SessionLog.Source.PLAYER.label),
+            (SessionLog.Source.API, SessionLog.Source.API.label),
+        ],
+        required=False,
+        default=SessionLog.Source.API,
+        help_text=(
+            "Where the session was done: `player` for a guided session of Kneadful's own "
+            "player, `api` (the default) for any other client. Logs read back may also say "
+            "`manual` (logged by hand) or `email` (from a reminder)."
+        ),
+    )
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
 
 class SessionLogUpdateSerializer(SessionLogSerializer):
-    """PATCH: any editable field; ``client_id`` stays what it was."""
+    """PATCH: any editable field; ``client_id`` and ``source`` stay what they were."""
 
     client_id = serializers.UUIDField(read_only=True)
+    source = serializers.CharField(read_only=True)
 
 
 # --- Progress ----------------------------------------------------------------------------------

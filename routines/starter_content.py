@@ -44,6 +44,7 @@ HAND_STEPS = [
         "the hand to the wrist, then let your palm glide lightly back down.",
         "Effleurage (stroking)",
         30,
+        area="back-of-hand",
     ),
     StepSpec(
         "Squeeze the whole hand",
@@ -51,6 +52,7 @@ HAND_STEPS = [
         "release, and move a little along. Cover the whole hand.",
         "Compression",
         25,
+        area="whole-hand",
     ),
     StepSpec(
         "Squeeze each finger",
@@ -59,6 +61,7 @@ HAND_STEPS = [
         "Compression",
         40,
         per_finger=True,
+        area="fingers",
     ),
     StepSpec(
         "Circle the finger joints",
@@ -66,6 +69,7 @@ HAND_STEPS = [
         "Circular pressure",
         40,
         per_finger=True,
+        area="finger-joints",
     ),
     StepSpec(
         "Lengthen each finger",
@@ -74,6 +78,7 @@ HAND_STEPS = [
         "Traction",
         30,
         per_finger=True,
+        area="fingers",
     ),
     StepSpec(
         "Trace the grooves",
@@ -82,6 +87,7 @@ HAND_STEPS = [
         "Stroking",
         30,
         repetitions=3,
+        area="grooves",
     ),
     StepSpec(
         "Ease the wrist",
@@ -89,6 +95,7 @@ HAND_STEPS = [
         "the way around the wrist.",
         "Friction",
         30,
+        area="wrist",
     ),
     StepSpec(
         "Knead the palm",
@@ -96,6 +103,7 @@ HAND_STEPS = [
         "with your thumb over the whole palm.",
         "Circular pressure",
         35,
+        area="palm",
     ),
     StepSpec(
         "Glide and circle the heel",
@@ -103,12 +111,14 @@ HAND_STEPS = [
         "hand into the heel of this one and circle a few times.",
         "Stroking and circular pressure",
         30,
+        area="heel",
     ),
     StepSpec(
         "Finish with long strokes",
         "Stroke the palm slowly from fingers to wrist several times, lighter each time.",
         "Stroking",
         20,
+        area="palm",
     ),
 ]
 
@@ -119,6 +129,7 @@ FOOT_STEPS = [
         "breaths, then stroke from toes to ankle on top and underneath.",
         "Effleurage (stroking)",
         30,
+        area="whole-foot",
     ),
     StepSpec(
         "Thumb the sole",
@@ -126,6 +137,7 @@ FOOT_STEPS = [
         "the foot.",
         "Circular pressure",
         45,
+        area="sole",
     ),
     StepSpec(
         "Wring the arch",
@@ -133,6 +145,7 @@ FOOT_STEPS = [
         "wringing a towel, moving from toes to heel.",
         "Wringing",
         30,
+        area="arch",
     ),
     StepSpec(
         "Free each toe",
@@ -140,18 +153,21 @@ FOOT_STEPS = [
         "Traction",
         40,
         per_finger=True,
+        area="toes",
     ),
     StepSpec(
         "Circle the ankle",
         "Make small thumb circles all around the ankle bones, then stroke up toward the calf.",
         "Friction",
         30,
+        area="ankle",
     ),
     StepSpec(
         "Finish with long strokes",
         "Stroke the whole foot from toes to ankle several times, lighter each time.",
         "Stroking",
         20,
+        area="whole-foot",
     ),
 ]
 
@@ -161,6 +177,7 @@ ARM_STEPS = [
         "Stroke from the wrist up to the elbow with your open palm, then glide back lightly.",
         "Effleurage (stroking)",
         30,
+        area="forearm",
     ),
     StepSpec(
         "Squeeze up the forearm",
@@ -168,6 +185,7 @@ ARM_STEPS = [
         "time from wrist to elbow.",
         "Compression",
         40,
+        area="forearm",
     ),
     StepSpec(
         "Knead the forearm muscles",
@@ -175,6 +193,7 @@ ARM_STEPS = [
         "where gripping work builds up.",
         "Circular pressure",
         45,
+        area="forearm-muscles",
     ),
     StepSpec(
         "Squeeze the upper arm",
@@ -182,12 +201,14 @@ ARM_STEPS = [
         "shoulder, front and back.",
         "Compression",
         40,
+        area="upper-arm",
     ),
     StepSpec(
         "Finish with long strokes",
         "Stroke from the wrist to the shoulder in one long movement, several times.",
         "Stroking",
         20,
+        area="whole-arm",
     ),
 ]
 

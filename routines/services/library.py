@@ -18,6 +18,7 @@ class StepSpec:
     duration_seconds: int = 30
     repetitions: int = 1
     per_finger: bool = False
+    area: str = ""  # a region of the body part's outline (routines.pictures.regions_for)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ def routine_save(*, series: Series, position: int, spec: RoutineSpec) -> Routine
             duration_seconds=step.duration_seconds,
             repetitions=step.repetitions,
             per_finger=step.per_finger,
+            area=step.area,
         )
         for index, step in enumerate(spec.steps, start=1)
     )

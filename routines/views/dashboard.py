@@ -25,6 +25,8 @@ from routines.services import RestLimitReached, practice_plan_update, rest_day_m
 # The fragments of one stats version: their key changes with every write, each new local
 # day and a zone change, so an entry is never stale, only unused; this bounds how long.
 FRAGMENTS_CACHE_SECONDS = 60 * 60 * 24
+# Bumped when the fragments' markup changes, so a deploy never serves the previous markup.
+FRAGMENTS_MARKUP_VERSION = 2
 
 
 def _charts_html(user: User) -> str:
@@ -67,7 +69,7 @@ def _dashboard_context(
     }
     unbound = PracticePlanForm(initial=practice_plan)
     fragments = cache.get_or_set(
-        f"dashboard:{stats.key}",
+        f"dashboard:v{FRAGMENTS_MARKUP_VERSION}:{stats.key}",
         functools.partial(_fragments, request.user, stats, unbound),
         FRAGMENTS_CACHE_SECONDS,
     )

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from routines import player as plan
@@ -39,9 +40,9 @@ def library(request: HttpRequest) -> HttpResponse:
     series_list = series_search(user=request.user, **filters)
     if form.only_favourites():
         series_list = series_list.filter(pk__in=favourite_ids)
-    chips = [{"name": "All", "slug": None, "query": form.query_with(body_part=None)}]
+    chips = [{"name": _("All"), "slug": None}]
     chips += [
-        {"name": part.name, "slug": part.slug, "query": form.query_with(body_part=part.slug)}
+        {"name": part.name, "slug": part.slug}
         for part in BodyPart.objects.order_by("position", "name")
     ]
     return render(
@@ -93,6 +94,7 @@ def routine_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "routine": routine,
             "series": routine.series,
             "steps": list(routine.steps.all()),
+            "body_parts": list(routine.series.body_parts.all()),
             "side_noun": plan.side_noun(routine.series),
             "total_seconds": sum(s.duration_seconds for s in routine.steps.all())
             * len(plan.sides_for(routine)),

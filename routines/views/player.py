@@ -9,12 +9,14 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from routines import player as plan
@@ -47,21 +49,78 @@ def _gate(request: HttpRequest, routine: Routine) -> HttpResponse | None:
     return None
 
 
-def _player_url(routine: Routine, position: plan.Position, started: int) -> str:
+def _player_url(routine: Routine, position: plan.Position, started: int, done: set[int]) -> str:
     query = {"step": position.step_number, "started": started}
     if position.side:
         query["side"] = position.side
+    if done:
+        query["done"] = plan.format_done(done)
     return f"{reverse('routines:play', kwargs={'pk': routine.pk})}?{urlencode(query)}"
 
 
-def _finish_url(routine: Routine, done: int, started: int) -> str:
-    query = urlencode({"done": done, "started": started})
+def _finish_url(routine: Routine, done: set[int], started: int) -> str:
+    query = urlencode({"done": plan.format_done(done), "started": started})
     return f"{reverse('routines:finish', kwargs={'pk': routine.pk})}?{query}"
 
 
-@login_required
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        return default
+
+
+def _moved(
+    request: HttpRequest, routine: Routine, positions: list[plan.Position]
+) -> HttpResponse | None:
+    """A press of Previous, Next, Finish or End early on a no-JS step page.
+
+    The step left counts as done when the member ticked "I did this step" or its page
+    was open for most of the step's time (as the JS player's timer); then the member
+    goes on, with the done steps carried in the link.
+    """
+    go = request.GET.get("go")
+    left = _int(request.GET.get("from"), -1)
+    if go not in {"prev", "next", "finish", "end"} or not 0 <= left < len(positions):
+        return None
+    done = plan.parse_done(request.GET.get("done", ""), len(positions))
+    now = timezone.now().timestamp()
+    shown = _int(request.GET.get("shown"), int(now))
+    spent = now - shown if 0 <= now - shown <= 4 * 3600 else 0
+    if plan.step_done(
+        seconds_spent=spent,
+        duration_seconds=positions[left].step.duration_seconds,
+        said_done=bool(request.GET.get("did")),
+    ):
+        done.add(left)
+    else:
+        done.discard(left)
+    started = _started(request)
+    target = left + (1 if go == "next" else -1 if go == "prev" else 0)
+    if go in {"finish", "end"} or target >= len(positions):
+        return redirect(_finish_url(routine, done, started))
+    return redirect(_player_url(routine, positions[max(target, 0)], started, done))
+
+
+def _member_required(request: HttpRequest) -> HttpResponse | None:
+    """Signed out, "Start" leads to the login page, which says why; the member then
+    comes back to the player (the ``next`` parameter)."""
+    if request.user.is_authenticated:
+        return None
+    messages.info(
+        request,
+        _(
+            "Log in to start a guided session: Kneadful keeps your sessions and progress "
+            "in your account. You will come straight back to this routine."
+        ),
+    )
+    return redirect_to_login(request.get_full_path())
+
+
 @require_GET
 def play(request: HttpRequest, pk: int) -> HttpResponse:
+    if (login := _member_required(request)) is not None:
+        return login
     routine = routine_for_player(user=request.user, routine_id=pk)
     if (gate := _gate(request, routine)) is not None:
         return gate
@@ -69,21 +128,23 @@ def play(request: HttpRequest, pk: int) -> HttpResponse:
     if not steps:
         raise Http404("This routine has no steps yet.")
     positions = plan.plan(routine, steps)
-    try:
-        step_number = int(request.GET.get("step", "1"))
-    except ValueError:
-        step_number = 1
+    if (moved := _moved(request, routine, positions)) is not None:
+        return moved
+    step_number = _int(request.GET.get("step"), 1)
     side = request.GET.get("side", plan.sides_for(routine)[0])
     current = plan.find(positions, step_number, side) or positions[0]
     started = _started(request)
+    done = plan.parse_done(request.GET.get("done", ""), len(positions))
     noun = plan.side_noun(routine.series)
+    body_parts = list(routine.series.body_parts.all())
     previous = positions[current.index - 1] if current.index > 0 else None
     following = positions[current.index + 1] if current.index + 1 < len(positions) else None
+    steps_completed, sides = plan.outcome(routine, len(steps), done)
     finish_initial = FinishForm.fresh_initial(
         started_at=dt.datetime.fromtimestamp(started, tz=dt.UTC).isoformat(),
         ended_at=timezone.now().isoformat(),
-        steps_completed=len(steps),
-        sides="both" if routine.per_side else "",
+        steps_completed=steps_completed,
+        sides=sides,
     )
     player_data = {
         "routine": routine.pk,
@@ -92,6 +153,8 @@ def play(request: HttpRequest, pk: int) -> HttpResponse:
         "sideNoun": noun,
         "fingers": list(plan.FINGERS),
         "start": current.index,
+        "done": sorted(done),
+        "doneFraction": plan.DONE_FRACTION,
         "steps": [
             {
                 "title": s.title,
@@ -115,14 +178,18 @@ def play(request: HttpRequest, pk: int) -> HttpResponse:
             "total": len(positions),
             "side_label": plan.side_label(current.side, noun),
             "fingers": plan.FINGERS,
-            "previous_url": _player_url(routine, previous, started) if previous else "",
-            "next_url": _player_url(routine, following, started) if following else "",
-            "finish_url": _finish_url(routine, len(positions), started),
-            "end_early_url": _finish_url(routine, current.index, started),
+            "has_previous": previous is not None,
+            "has_next": following is not None,
+            "started": started,
+            "shown": int(timezone.now().timestamp()),
+            "done": done,
+            "done_param": plan.format_done(done),
             "player_data": player_data,
-            "finish_form": FinishForm(
-                initial=finish_initial, body_parts=routine.series.body_parts.all()
-            ),
+            "body_parts": body_parts,
+            # The script shows each step's picture (mirrored for the left side).
+            "step_pictures": [(index, step, "s") for index, step in enumerate(steps)],
+            "picture_side": "right" if routine.per_side else "",
+            "finish_form": FinishForm(initial=finish_initial, body_parts=body_parts),
         },
     )
 
@@ -132,6 +199,7 @@ def play(request: HttpRequest, pk: int) -> HttpResponse:
 def finish(request: HttpRequest, pk: int) -> HttpResponse:
     routine = routine_for_player(user=request.user, routine_id=pk)
     body_parts = list(routine.series.body_parts.all())
+    summary = ""
     if request.method == "POST":
         form = FinishForm(request.POST, body_parts=body_parts)
         if form.is_valid():
@@ -149,22 +217,20 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
                 apply_errors(form, exc, FINISH_ERROR_FIELDS)
             else:
                 if created:
-                    messages.success(request, "Session saved. Well done!")
+                    messages.success(request, _("Session saved. Well done!"))
                 else:
-                    messages.info(request, "This session was already saved.")
+                    messages.info(request, _("This session was already saved."))
                 return redirect("routines:dashboard")
     else:
-        steps_count = len(routine.steps.all())
-        try:
-            done = int(request.GET.get("done", ""))
-        except ValueError:
-            done = steps_count * len(plan.sides_for(routine))
-        done = max(done, 0)
-        steps_completed, sides = plan.outcome(routine, steps_count, done)
-        positions = plan.plan(routine, list(routine.steps.all()))
+        steps = list(routine.steps.all())
+        positions = plan.plan(routine, steps)
+        done = plan.parse_done(request.GET.get("done", ""), len(positions))
+        steps_completed, sides = plan.outcome(routine, len(steps), done)
         started = _started(
-            request, estimate_seconds=sum(p.step.duration_seconds for p in positions[:done]) or 1
+            request,
+            estimate_seconds=sum(positions[i].step.duration_seconds for i in done) or 1,
         )
+        summary = plan.summary(routine, len(steps), done, plan.side_noun(routine.series))
         form = FinishForm(
             initial=FinishForm.fresh_initial(
                 started_at=dt.datetime.fromtimestamp(started, tz=dt.UTC).isoformat(),
@@ -174,9 +240,20 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             body_parts=body_parts,
         )
+        if not steps_completed:
+            return render(
+                request,
+                "routines/finish.html",
+                {
+                    "routine": routine,
+                    "series": routine.series,
+                    "nothing_done": True,
+                    "replay_url": _player_url(routine, positions[0], started, set()),
+                },
+            )
     return render(
         request,
         "routines/finish.html",
-        {"routine": routine, "series": routine.series, "form": form},
+        {"routine": routine, "series": routine.series, "form": form, "summary": summary},
         status=400 if form.is_bound else 200,
     )

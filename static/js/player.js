@@ -24,6 +24,8 @@ if (root && dataNode) {
     finger: $("step-finger"),
     timer: $("step-timer"),
     controls: $("player-controls"),
+    stepForm: $("player-form"),
+    did: $("step-did"),
     end: root.querySelector(".player-end"),
     live: $("player-live"),
     panel: $("finish-panel"),
@@ -33,6 +35,7 @@ if (root && dataNode) {
     errors: $("finish-errors"),
     summary: $("finish-summary"),
     submit: $("finish-submit"),
+    nothing: $("finish-nothing"),
   };
 
   const state = {
@@ -41,7 +44,10 @@ if (root && dataNode) {
     pausedPhase: null,
     remaining: 0,
     deadline: 0,
-    maxDone: data.start || 0,
+    // Positions done: the member ticked "I did this step" or its timer ran most of its
+    // length (data.doneFraction, the same rule as the pages without JavaScript).
+    done: new Set(data.done || []),
+    ran: positions.map(() => 0), // the longest run of each position's timer, in ms
     startedAt: null,
     endedAt: null,
     clientId: null,
@@ -80,6 +86,10 @@ if (root && dataNode) {
     finish(),
   );
   el.controls.replaceChildren(prevBtn, playBtn, nextBtn);
+  el.stepForm.addEventListener("submit", (event) => event.preventDefault());
+  el.did.addEventListener("change", () => markDone(state.index, el.did.checked));
+  $("step-did-help").textContent =
+    "A step also counts once its timer has run most of its length. Skipped steps are not logged.";
   el.end.replaceChildren(endBtn, document.createTextNode(" "), muteBtn);
   const hint = document.createElement("p");
   hint.className = "player-keys meta";
@@ -120,6 +130,8 @@ if (root && dataNode) {
     el.instruction.textContent = p.instruction;
     el.finger.hidden = !p.perFinger;
     el.finger.textContent = p.perFinger ? `Repeat on each finger: ${data.fingers.join(", ")}.` : "";
+    el.did.checked = state.done.has(state.index);
+    renderPicture(p);
     prevBtn.disabled = state.index === 0;
     nextBtn.textContent = state.index === positions.length - 1 ? "Finish" : "Next step →";
     renderTimer();
@@ -132,6 +144,22 @@ if (root && dataNode) {
         state.index > 0 && positions[state.index - 1].side !== p.side ? `Now the ${side}. ` : "";
       say(`${switched}${progressText(p)}: ${p.title}`);
     }
+  }
+
+  function renderPicture(p) {
+    // The step's picture, drawn by the server for the right side; the left is its mirror.
+    const source = $(`step-picture-${p.number - 1}`);
+    const slot = $("step-picture");
+    if (!source || !slot) return;
+    const figure = source.content.firstElementChild.cloneNode(true);
+    if (p.side === "left" && figure.dataset.altLeft) {
+      const body = figure.querySelector(".pic-body");
+      body.setAttribute("transform", body.dataset.mirror);
+      figure.querySelector("svg").setAttribute("aria-label", figure.dataset.altLeft);
+      const caption = figure.querySelector(".pic-caption");
+      if (caption) caption.textContent = figure.dataset.captionLeft;
+    }
+    slot.replaceChildren(figure);
   }
 
   function renderTimer() {
@@ -241,8 +269,25 @@ if (root && dataNode) {
     renderTimer();
   }
 
+  function markDone(index, done) {
+    if (done) state.done.add(index);
+    else state.done.delete(index);
+    if (index === state.index) el.did.checked = done;
+  }
+
+  function noteRun(leftMs) {
+    // How far this run of the current step's timer got; enough of it makes the step done.
+    const p = positions[state.index];
+    const ran = p.duration * 1000 - leftMs;
+    state.ran[state.index] = Math.max(state.ran[state.index], ran);
+    if (!state.done.has(state.index) && ran >= data.doneFraction * p.duration * 1000) {
+      markDone(state.index, true);
+    }
+  }
+
   function onTick() {
     if (state.phase !== "getready" && state.phase !== "running") return;
+    if (state.phase === "running") noteRun(Math.max(0, state.deadline - performance.now()));
     if (performance.now() < state.deadline) {
       renderTimer();
       return;
@@ -253,9 +298,9 @@ if (root && dataNode) {
       renderTimer();
       return;
     }
-    // The step's time is up.
+    // The step's time is up: it is done.
     cue();
-    state.maxDone = Math.max(state.maxDone, state.index + 1);
+    markDone(state.index, true);
     if (state.index >= positions.length - 1) {
       finish();
     } else {
@@ -301,12 +346,10 @@ if (root && dataNode) {
   function go(delta) {
     if (state.phase === "done") return;
     markStarted();
-    if (delta > 0) {
-      state.maxDone = Math.max(state.maxDone, state.index + 1);
-      if (state.index >= positions.length - 1) {
-        finish();
-        return;
-      }
+    if (state.phase === "running") noteRun(Math.max(0, state.deadline - performance.now()));
+    if (delta > 0 && state.index >= positions.length - 1) {
+      finish();
+      return;
     }
     const target = state.index + delta;
     if (target < 0 || target >= positions.length) return;
@@ -324,12 +367,28 @@ if (root && dataNode) {
   }
 
   // --- Finishing and saving -------------------------------------------------------------------
+  // Same rules as routines/player.py: outcome() and summary().
   function outcome(done) {
     const count = data.steps.length;
-    done = Math.max(0, Math.min(done, positions.length));
-    if (data.sides.length === 1) return { steps: done, sides: "" };
-    if (done <= count) return { steps: done, sides: "right" };
-    return { steps: done - count, sides: "both" };
+    const counts = data.sides.map(
+      (_, k) => [...done].filter((i) => i >= k * count && i < (k + 1) * count).length,
+    );
+    if (data.sides.length === 1) return { steps: counts[0], sides: "", counts };
+    const reached = data.sides.map((side, k) => [side, counts[k]]).filter(([, n]) => n > 0);
+    if (!reached.length) return { steps: 0, sides: "", counts };
+    if (reached.length === 1) return { steps: reached[0][1], sides: reached[0][0], counts };
+    return { steps: Math.min(...counts), sides: "both", counts };
+  }
+
+  function summary(result) {
+    const count = data.steps.length;
+    if (result.sides === "both" && new Set(result.counts).size > 1) {
+      const parts = data.sides.map((side, k) => `${result.counts[k]} of ${count} on the ${sideText(side)}`);
+      return `Steps completed: ${parts.join(", ")}.`;
+    }
+    const sides =
+      result.sides === "both" ? " (both sides)" : result.sides ? ` (${result.sides} side)` : "";
+    return `Steps completed: ${result.steps} of ${count}${sides}.`;
   }
 
   function setHidden(name, value) {
@@ -340,27 +399,35 @@ if (root && dataNode) {
   function finish() {
     if (state.phase === "done") return;
     markStarted();
+    if (state.phase === "running") noteRun(Math.max(0, state.deadline - performance.now()));
     clearInterval(state.tick);
     state.phase = "done";
     state.endedAt = new Date();
     letSleep();
-    const result = outcome(state.maxDone);
+    const result = outcome(state.done);
+    root.dataset.state = "done";
+    el.step.hidden = true;
+    el.stepForm.hidden = true;
+    hint.hidden = true;
+    el.panel.hidden = false;
+    if (!result.steps) {
+      // Skipping through is not a session: nothing is saved or counted.
+      el.form.hidden = true;
+      el.nothing.hidden = false;
+      $("finish-heading").textContent = "Nothing to save this time";
+      $("finish-heading").focus();
+      say("No step was done, so this session is not saved.");
+      return;
+    }
     setHidden("client_id", state.clientId);
     setHidden("started_at", state.startedAt.toISOString());
     setHidden("ended_at", state.endedAt.toISOString());
     setHidden("steps_completed", String(result.steps));
     setHidden("sides", result.sides);
-    const sidesText = result.sides === "both" ? " (both sides)" : result.sides ? " (right side)" : "";
-    el.summary.textContent = `Steps completed: ${result.steps} of ${data.steps.length}${sidesText}.`;
-    root.dataset.state = "done";
-    el.step.hidden = true;
-    el.controls.hidden = true;
-    el.end.hidden = true;
-    hint.hidden = true;
-    el.panel.hidden = false;
+    el.summary.textContent = summary(result);
     $("finish-heading").focus();
     say(
-      state.maxDone >= positions.length
+      state.done.size >= positions.length
         ? "Routine complete. How did it go?"
         : "Session ended. How did it go?",
     );
@@ -432,6 +499,7 @@ if (root && dataNode) {
       rating: numberOrNull("rating"),
       notes: f.namedItem("notes").value,
       tension_map: map,
+      source: "player", // however it reaches the server, a guided session
     };
   }
 

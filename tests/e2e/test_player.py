@@ -86,8 +86,13 @@ def test_follow_routine_with_keyboard_and_see_it_on_dashboard(page, live_server)
     expect(page.locator("#player-live")).to_contain_text("Quick step 2")
     page.keyboard.press("ArrowLeft")
     expect(page.locator("#player-progress")).to_have_text("Step 1 of 2")
+    # Its timer ran out: step 1 is done without a tick.
+    expect(page.get_by_label("I did this step")).to_be_checked()
     page.keyboard.press("ArrowRight")
-    page.keyboard.press("ArrowRight")  # the last step: finishing
+    did = page.get_by_label("I did this step")
+    expect(did).not_to_be_checked()
+    did.check()  # done at the member's own pace
+    page.get_by_role("button", name="Finish").click()  # the last step: finishing
 
     heading = page.locator("#finish-heading")
     expect(heading).to_be_visible()
@@ -113,6 +118,7 @@ def test_follow_routine_with_keyboard_and_see_it_on_dashboard(page, live_server)
         3,
     )
     assert log.rating == 5 and log.notes == "Warm hands."
+    assert log.source == SessionLog.Source.PLAYER  # saved through the API, from the player
     assert log.duration_seconds >= 1
 
     page.get_by_role("link", name="See my progress").click()
@@ -141,7 +147,8 @@ def test_pending_log_survives_a_lost_response_and_is_saved_once(page, live_serve
     page.goto(live_server.url + reverse("routines:play", kwargs={"pk": routine.pk}))
     page.keyboard.press("Space")
     expect(page.locator("#player-progress")).to_have_text("Step 1 of 2 · right hand")
-    page.keyboard.press("ArrowRight")
+    page.get_by_label("I did this step").check()
+    page.get_by_role("button", name="Next step →").click()
     expect(page.locator("#player-progress")).to_have_text("Step 2 of 2 · right hand")
     page.wait_for_timeout(1100)  # a session lasts at least a second
     page.get_by_role("button", name="End early and log what I did").click()
@@ -180,8 +187,9 @@ def test_refused_log_shows_field_errors_and_keeps_the_answers(page, live_server)
     page.route("**/api/v1/sessions/", refuse)
     page.goto(live_server.url + reverse("routines:play", kwargs={"pk": routine.pk}))
     expect(page.locator("#player-play")).to_have_text("Start")
-    page.keyboard.press("ArrowRight")
-    page.keyboard.press("ArrowRight")
+    for _ in range(2):
+        page.get_by_label("I did this step").check()
+        page.locator("#player-controls .player-next").click()
     expect(page.locator("#finish-summary")).to_have_text("Steps completed: 2 of 2.")
 
     after = page.get_by_label("Tension after (0-10)")
@@ -224,11 +232,13 @@ def test_player_works_without_javascript(browser, live_server):
         "Step 1 of 2 · left hand",
     ):
         expect(page.locator("#player-progress")).to_have_text(expected)
-        page.get_by_role("link", name="Next step →").click()
+        page.get_by_label("I did this step").check()
+        page.get_by_role("button", name="Next step →").click()
     expect(page.locator("#player-progress")).to_have_text("Step 2 of 2 · left hand")
-    page.wait_for_timeout(1000)  # a session lasts at least a second
-    page.get_by_role("link", name="Finish").click()
+    page.wait_for_timeout(1000)  # a session lasts at least a second (and the step's 1 s ran)
+    page.get_by_role("button", name="Finish").click()
     expect(page.get_by_role("heading", name="How did it go?")).to_be_visible()
+    expect(page.locator("#finish-summary")).to_have_text("Steps completed: 2 of 2 (both sides).")
     page.get_by_label("Tension before (0-10)").fill("5")
     page.get_by_label("Tension after (0-10)").fill("2")
     page.get_by_role("button", name="Save session").click()
@@ -247,6 +257,7 @@ def test_pending_log_is_sent_on_the_next_page_load(page, live_server):
     page.goto(live_server.url + reverse("routines:play", kwargs={"pk": routine.pk}))
     expect(page.locator("#player-play")).to_have_text("Start")
     page.keyboard.press("Space")
+    page.get_by_label("I did this step").check()
     page.wait_for_timeout(1100)
     page.get_by_role("button", name="End early and log what I did").click()
     page.get_by_role("button", name="Save session").click()
@@ -258,7 +269,7 @@ def test_pending_log_is_sent_on_the_next_page_load(page, live_server):
     expect(page.locator("[data-sync-notice]")).to_contain_text("has just been saved")
     assert _pending(page) == {}
     log = SessionLog.objects.get(user=user)
-    assert log.steps_completed == 0
+    assert log.steps_completed == 1
 
 
 def test_signed_out_meanwhile_keeps_the_log_and_says_so(page, live_server):
@@ -270,6 +281,7 @@ def test_signed_out_meanwhile_keeps_the_log_and_says_so(page, live_server):
     page.goto(live_server.url + reverse("routines:play", kwargs={"pk": routine.pk}))
     expect(page.locator("#player-play")).to_have_text("Start")
     page.keyboard.press("Space")
+    page.get_by_label("I did this step").check()
     page.wait_for_timeout(1100)
     page.get_by_role("button", name="End early and log what I did").click()
     answers = []
@@ -285,3 +297,25 @@ def test_signed_out_meanwhile_keeps_the_log_and_says_so(page, live_server):
     assert answers and set(answers) == {401}
     assert len(_pending(page)) == 1
     assert not SessionLog.objects.filter(user=user).exists()
+
+
+def test_skipping_through_every_step_saves_nothing_and_says_so(page, live_server):
+    """Issue 13: pressing Next through all steps in seconds saved "10/10 (both)"."""
+    user = UserFactory()
+    routine = _short_routine(per_side=True)
+    _log_in(page, live_server, user)
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.goto(live_server.url + reverse("routines:play", kwargs={"pk": routine.pk}))
+    expect(page.locator("#player-play")).to_have_text("Start")
+    page.keyboard.press("Space")
+    for _ in range(4):  # four positions: two steps, two hands
+        page.keyboard.press("ArrowRight")
+    heading = page.locator("#finish-heading")
+    expect(heading).to_have_text("Nothing to save this time")
+    expect(heading).to_be_focused()
+    expect(page.locator("#finish-nothing")).to_contain_text("it is not saved")
+    expect(page.get_by_role("button", name="Save session")).to_be_hidden()
+    _assert_accessible(page)
+    page.wait_for_timeout(300)
+    assert posts == [] and not SessionLog.objects.exists()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import types
 
 import pytest
 import time_machine
@@ -210,37 +208,19 @@ def test_preview_is_the_members_page_and_player_for_a_draft(editor_client, clien
     assert client.get(series.get_absolute_url()).status_code == 404
 
 
-def test_step_area_is_a_slug_or_a_choice_of_the_pictures_regions(editor_client, monkeypatch):
-    series = SeriesFactory(status="draft", slug="s")
+def test_step_area_is_a_choice_of_the_body_parts_picture_regions(editor_client):
+    series = SeriesFactory(status="draft", slug="s")  # body part: hands
     routine = RoutineFactory(series=series, steps=0)
     url = _url("step_new", slug="s", pk=routine.pk)
-    if "routines.pictures" not in sys.modules:
-        try:
-            import routines.pictures  # noqa: F401
-        except ImportError:
-            assert 'name="area"' in _page(editor_client.get(url))
-            assert '<select name="area"' not in _page(editor_client.get(url))
-    pictures = types.ModuleType("routines.pictures")
-    pictures.regions_for = lambda slug: [("palm", "Palm"), {"slug": "thumb", "name": "Thumb"}]
-    monkeypatch.setitem(sys.modules, "routines.pictures", pictures)
     page = _page(editor_client.get(url))
-    assert '<select name="area"' in page and '<option value="palm">Palm</option>' in page
-    response = editor_client.post(
-        url,
-        {"title": "T", "instruction": "I", "duration_seconds": 5, "repetitions": 1, "area": "x"},
-    )
+    assert '<select name="area"' in page
+    assert '<option value="thenar">Thenar (base of the thumb)</option>' in page
+    fields = {"title": "T", "instruction": "I", "duration_seconds": 5, "repetitions": 1}
+    response = editor_client.post(url, {**fields, "area": "not-a-region"})
     assert response.status_code == 400
-    editor_client.post(
-        url,
-        {
-            "title": "T",
-            "instruction": "I",
-            "duration_seconds": 5,
-            "repetitions": 1,
-            "area": "thumb",
-        },
-    )
-    assert routine.steps.get().area == "thumb"
+    assert not routine.steps.exists()
+    editor_client.post(url, {**fields, "area": "thenar"})
+    assert routine.steps.get().area == "thenar"
 
 
 def test_series_list_filters_by_status_and_text(editor_client):

@@ -507,3 +507,38 @@ def test_fast_token_authentication_checks_token_and_member(api_client, user, oth
     user.save()
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api_client.get("/api/v1/me/stats/").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [({}, "api"), ({"source": "api"}, "api"), ({"source": "player"}, "player")],
+)
+def test_a_guided_session_sent_through_the_api_is_a_player_session(member_api, sent, stored):
+    """Issue 13: the JavaScript player saves through the API; its logs read "Guided
+    player", like the no-JS player's."""
+    response = member_api.post(SESSIONS, _payload(RoutineFactory(), **sent), format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["source"] == stored
+    assert SessionLog.objects.get().source == stored
+
+
+@pytest.mark.parametrize("source", ["manual", "email", "robot", ""])
+def test_an_api_client_cannot_claim_other_sources(member_api, source):
+    response = member_api.post(SESSIONS, _payload(RoutineFactory(), source=source), format="json")
+    assert response.status_code == 400 and "source" in response.json()
+    assert not SessionLog.objects.exists()
+
+
+def test_source_cannot_be_changed_later(member_api, user):
+    log = member_api.post(SESSIONS, _payload(RoutineFactory()), format="json").json()
+    response = member_api.patch(f"{SESSIONS}{log['id']}/", {"source": "player"}, format="json")
+    assert response.status_code == 200 and response.json()["source"] == "api"
+
+
+def test_a_session_with_no_step_done_is_refused(member_api):
+    response = member_api.post(
+        SESSIONS, _payload(RoutineFactory(steps=3), steps_completed=0), format="json"
+    )
+    assert response.status_code == 400
+    assert "No step was done" in response.json()["steps_completed"][0]
+    assert not SessionLog.objects.exists()

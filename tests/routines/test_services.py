@@ -330,3 +330,13 @@ def test_publishing_sends_one_event_after_commit_and_publishing_again_sends_none
         series_published.disconnect(dispatch_uid="test-receiver")
     assert received == [series.pk]
     assert again.published_at == first_published_at
+
+
+def test_nothing_done_is_not_a_session_but_a_routine_without_steps_may_be_logged(user):
+    start = dt.datetime.now(UTC) - dt.timedelta(hours=2)
+    with pytest.raises(ValidationError) as error:
+        _log(user, RoutineFactory(steps=3), start, steps_completed=0)
+    assert "No step was done" in str(error.value.message_dict["steps_completed"])
+    assert not SessionLog.objects.exists()
+    log, created = _log(user, RoutineFactory(steps=0), start)
+    assert created and (log.steps_completed, log.steps_total) == (0, 0)

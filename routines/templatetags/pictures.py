@@ -1,0 +1,117 @@
+"""Template tags of the pictures (routines/pictures.py): place a picture, and, inside the
+drawings, name a region (``{% region %}``) or paint a shape as part of one (``{% paint %}``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import template
+from django.template.context import Context
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from routines import pictures
+from routines.models import Series, Step
+
+register = template.Library()
+
+
+def _paint(picture: pictures.Picture, slug: str) -> tuple[str, str]:
+    """(class, fill) of a shape belonging to region ``slug``: hatched when highlighted
+    (the fill names the picture's own pattern), shaded on a map, else plain."""
+    classes = ["pic-region"]
+    fill = ""
+    if picture.is_highlighted(slug):
+        classes.append("is-highlighted")
+        fill = f"url(#{picture.uid}hatch)"
+    level = picture.levels.get(slug)
+    if level is not None:
+        classes.append(f"pic-level-{level}")
+    return " ".join(classes), fill
+
+
+@register.simple_tag(takes_context=True)
+def region(context: Context, slug: str, extra_class: str = "") -> SafeString:
+    """The attributes of a region's element: ``<path {% region "thenar" %} d="…"/>``."""
+    picture: pictures.Picture = context["picture"]
+    classes, fill = _paint(picture, slug)
+    classes = f"{classes} {extra_class}".strip()
+    if fill:
+        return format_html(
+            'id="{}region-{}" data-region="{}" class="{}" fill="{}"',
+            picture.uid,
+            slug,
+            slug,
+            classes,
+            fill,
+        )
+    return format_html(
+        'id="{}region-{}" data-region="{}" class="{}"', picture.uid, slug, slug, classes
+    )
+
+
+@register.simple_tag(takes_context=True)
+def paint(context: Context, slug: str, extra_class: str = "") -> SafeString:
+    """The attributes of one more shape of a region (a finger of "fingers")."""
+    classes, fill = _paint(context["picture"], slug)
+    classes = f"{classes} {extra_class}".strip()
+    if fill:
+        return format_html('class="{}" fill="{}"', classes, fill)
+    return format_html('class="{}"', classes)
+
+
+def _slugs(step_or_parts: Any) -> list[str]:
+    return [part.slug for part in step_or_parts]
+
+
+@register.inclusion_tag("routines/pictures/picture.html")
+def step_picture(
+    step: Step, body_parts: Iterable, side: str = "", uid: str = "", compact: bool = False
+) -> dict[str, Any]:
+    """Where ``step`` works, on the outline of one of ``body_parts`` (the series').
+
+    A ``uid`` prefix (for pages with several pictures) is made unique with the step's
+    position: ``uid="step-"`` gives ids such as ``step-3-region-thenar``."""
+    picture = pictures.step_picture(
+        area=step.area,
+        body_part_slugs=_slugs(body_parts),
+        side=side,
+        uid=f"{uid}{step.position}-" if uid else "",
+    )
+    return {"picture": picture, "compact": compact}
+
+
+@register.inclusion_tag("routines/pictures/picture.html")
+def area_picture(
+    body_part_slug: str, area: str = "", side: str = "", uid: str = ""
+) -> dict[str, Any]:
+    """A region of a body part's outline, e.g. for a region picker's preview."""
+    picture = pictures.step_picture(area=area, body_part_slugs=[body_part_slug], side=side, uid=uid)
+    return {"picture": picture, "compact": False}
+
+
+@register.inclusion_tag("routines/pictures/cover.html")
+def series_cover(series: Series, uid: str = "") -> dict[str, Any]:
+    """The uploaded cover, or one drawn from the series' body part outlines."""
+    parts = sorted(series.body_parts.all(), key=lambda part: (part.position, part.name))
+    return {
+        "series": series,
+        "picture": pictures.cover_picture(
+            body_part_slugs=_slugs(parts), uid=uid or f"cover-{series.slug}-"
+        ),
+    }
+
+
+@register.inclusion_tag("routines/pictures/map.html")
+def body_map(parts: Iterable[dict]) -> dict[str, Any]:
+    """The dashboard's minutes per body part on the whole body."""
+    return {"picture": pictures.body_map(minutes={p["slug"]: p["minutes"] for p in parts})}
+
+
+@register.inclusion_tag("routines/pictures/map.html")
+def tension_map(body_parts: Iterable, values: dict | None = None) -> dict[str, Any]:
+    """The session's body parts on the whole body, for tension before and after."""
+    return {
+        "picture": pictures.tension_map(body_part_slugs=_slugs(body_parts), values=values),
+    }
