@@ -129,7 +129,7 @@ def test_an_editor_creates_an_offer_and_follows_it(page, live_server):
 
     page.get_by_role("link", name="Create an offer").click()
     page.get_by_label("Title").fill("Winter ball")
-    page.get_by_label("Description:", exact=True).fill("A warm ball for cold feet.")
+    page.get_by_label("Description", exact=True).fill("A warm ball for cold feet.")
     page.get_by_label("Code").fill("WINTER")
     page.get_by_label("Starts").fill("2026-12-24T09:00")
     page.get_by_label("Ends").fill("2026-12-24T08:00")  # before the start: refused
