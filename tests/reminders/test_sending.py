@@ -59,6 +59,21 @@ def test_the_reminder_is_sent_once_with_headers_and_both_alternatives(
     assert occurrence.sent_at == DUE + dt.timedelta(seconds=20)
 
 
+def test_the_preview_text_names_the_routine_and_its_series_not_other_body_parts(
+    due_schedule, django_capture_on_commit_callbacks
+):
+    from tests.factories import SeriesFactory
+
+    routine = RoutineFactory(title="Hand reset", series=SeriesFactory(title="Hands: release"))
+    due_schedule(routine=routine)
+    with time_machine.travel(DUE + dt.timedelta(seconds=20), tick=False):
+        dispatch(django_capture_on_commit_callbacks)
+    html = mail.outbox[0].alternatives[0][0]
+    preheader = html.split('overflow:hidden;">', 1)[1].split("</div>", 1)[0]
+    assert preheader == "Hand reset (Hands: release): a few calm minutes for you."
+    assert "feet" not in html
+
+
 def test_a_send_task_delivered_twice_sends_one_email(
     due_schedule, django_capture_on_commit_callbacks, monkeypatch
 ):
