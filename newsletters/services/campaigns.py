@@ -20,7 +20,9 @@ delays a campaign but never loses or doubles it:
 Delivery guarantee: a row is claimed before its message is built and marked sent right
 after the server's 250, so a crash can repeat at most the one message per chunk that was
 on the wire when the process died (if the server had already accepted it); every other
-recipient gets exactly one copy (tests/newsletters/test_campaign_integration.py).
+recipient gets exactly one copy (tests/newsletters/test_campaign_integration.py). A live
+chunk whose claim was taken (it stalled past ``STALE_SENDING``) still records the message
+just accepted and sends nothing more of the rows it lost.
 """
 
 from __future__ import annotations
@@ -475,23 +477,54 @@ def _mark(ids: Sequence[int], status: str, *, claim: dt.datetime, **fields: Any)
     ).update(status=status, updated_at=tz.now(), **fields)
 
 
-def _mark_sent(delivery_id: int, claim: dt.datetime) -> None:
+def _mark_sent(delivery_id: int, claim: dt.datetime) -> bool:
     """Right after the server's 250 (the at-most-once window is this one round trip), so
-    plain SQL: no ORM query built per message."""
+    plain SQL: no ORM query built per message.
+
+    Returns False when the row was no longer held under ``claim`` (the sweep took the
+    rows of a worker it thought dead, or another task claimed them). The server accepted
+    the message all the same, so the row is still recorded as sent unless it is already
+    finished: whoever holds it now must not send it again."""
     meta = Delivery._meta
     column = {
         name: db_connection.ops.quote_name(meta.get_field(name).column)
         for name in ("id", "status", "sent_at", "updated_at", "claimed_at")
     }
+    table = db_connection.ops.quote_name(meta.db_table)
     now = tz.now()
     with db_connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {db_connection.ops.quote_name(meta.db_table)} SET {column['status']} = %s, "  # noqa: S608
+            f"UPDATE {table} SET {column['status']} = %s, "  # noqa: S608
             f"{column['sent_at']} = %s, {column['updated_at']} = %s "
             f"WHERE {column['id']} = %s AND {column['status']} = %s "
             f"AND {column['claimed_at']} = %s",
             [DStatus.SENT.value, now, now, delivery_id, DStatus.SENDING.value, claim],
         )
+        if cursor.rowcount == 1:
+            return True
+        cursor.execute(
+            f"UPDATE {table} SET {column['status']} = %s, "  # noqa: S608
+            f"{column['sent_at']} = %s, {column['updated_at']} = %s "
+            f"WHERE {column['id']} = %s AND {column['status']} IN (%s, %s)",
+            [
+                DStatus.SENT.value,
+                now,
+                now,
+                delivery_id,
+                DStatus.SENDING.value,
+                DStatus.QUEUED.value,
+            ],
+        )
+    return False
+
+
+def _still_held(ids: Sequence[int], claim: dt.datetime) -> set[int]:
+    """Which of ``ids`` this task still holds (status 'sending' under its claim)."""
+    return set(
+        Delivery.objects.filter(
+            pk__in=list(ids), status=DStatus.SENDING, claimed_at=claim
+        ).values_list("pk", flat=True)
+    )
 
 
 def _claim_renew(*, ids: Sequence[int], claim: dt.datetime, now: dt.datetime) -> set[int]:
@@ -683,7 +716,18 @@ def campaign_chunk_send(
             rate.acquire()
             outcome = emails.email_send_batch([(recipient, message)], connection=connection)[0]
             if outcome.sent:
-                _mark_sent(delivery.pk, claim)
+                if not _mark_sent(delivery.pk, claim):
+                    # Our claim is gone (a stall longer than STALE_SENDING, or the sweep
+                    # misjudged us dead): send nothing more that is no longer ours, so at
+                    # most this one message can be repeated by whoever took the rows.
+                    held = _still_held([d.pk for d, _ in outgoing[index + 1 :]], claim)
+                    logger.warning(
+                        "Campaign %s: chunk %s-%s lost its claim; %d row(s) still held",
+                        campaign_id,
+                        after_id,
+                        last_id,
+                        len(held),
+                    )
                 result.sent += 1
                 progress.sent += 1
                 progress.run = 0

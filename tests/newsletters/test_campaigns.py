@@ -221,6 +221,41 @@ def test_rows_a_dead_worker_held_are_sent_once_after_the_sweep(small_chunks):
     assert sorted(sent) == sorted(addresses) and max(Counter(sent).values()) == 1
 
 
+def test_a_chunk_that_loses_its_claim_mid_send_repeats_at_most_one_message(
+    small_chunks, settings, monkeypatch
+):
+    """The sweep re-queues a live task's rows (it stalled past STALE_SENDING): the task
+    records the message the server just accepted and sends nothing more of those rows."""
+    from newsletters.services import campaigns as module
+
+    settings.NEWSLETTER_CHUNK_SIZE = 10
+    addresses = readers(6)
+    campaign = CampaignFactory()
+    campaign_send(campaign=campaign)
+    (chunk,) = campaign_advance(campaign_id=campaign.pk).chunks
+    original = module.emails.email_send_batch
+    calls = []
+
+    def stall_then_swept(batch, connection=None):
+        calls.append(1)
+        if len(calls) == 2:  # mid-send of the second message, the sweep thinks us dead
+            Delivery.objects.filter(status="sending").update(
+                claimed_at=timezone.now() - dt.timedelta(minutes=30)
+            )
+            assert campaigns_tick().recovered == 5
+        return original(batch, connection=connection)
+
+    monkeypatch.setattr(module.emails, "email_send_batch", stall_then_swept)
+    result = campaign_chunk_send(campaign_id=campaign.pk, after_id=chunk[0], last_id=chunk[1])
+    assert result.sent == 2 and len(calls) == 2  # nothing sent after the claim was lost
+    # The accepted message is recorded although the sweep had re-queued its row.
+    assert Counter(Delivery.objects.values_list("status", flat=True)) == {"sent": 2, "queued": 4}
+    monkeypatch.setattr(module.emails, "email_send_batch", original)
+    drain(campaign)
+    sent = recipients_of(mail.outbox, campaign)
+    assert sorted(sent) == sorted(addresses) and max(Counter(sent).values()) == 1
+
+
 def test_a_scheduled_campaign_starts_when_due():
     readers(2)
     campaign = CampaignFactory()
