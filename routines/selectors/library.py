@@ -108,9 +108,10 @@ def routine_for_player(*, user: User | AnonymousUser, routine_id: int) -> Routin
 
 
 def routines_for_logging(*, user: User) -> QuerySet[Routine]:
-    """Visible routines a member may log, with ``step_count``, ordered for a picker."""
+    """The routines anyone may log: those of published series (an editor previewing a
+    draft practises nothing to count), with ``step_count``, ordered for a picker."""
     return (
-        Routine.objects.filter(series__in=series_visible_to(user))
+        Routine.objects.filter(series__in=Series.objects.published())
         .select_related("series")
         .annotate(step_count=Count("steps"))
         .order_by("series__title", "position", "pk")
@@ -118,7 +119,7 @@ def routines_for_logging(*, user: User) -> QuerySet[Routine]:
 
 
 def routine_for_logging(*, user: User, routine_id: int) -> Routine | None:
-    """A routine the member may log now (its series visible to them), with
+    """A routine the member may log now (its series published), with
     ``step_count`` annotated (what ``session_log_create`` needs); None otherwise.
 
     The one rule every way of logging goes through: the player, the API, the form

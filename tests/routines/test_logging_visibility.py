@@ -117,3 +117,16 @@ def test_editing_a_log_keeps_its_own_routine_even_once_unpublished(member_client
     assert response.status_code == 302
     log.refresh_from_db()
     assert log.duration_seconds == 12 * 60
+
+
+def test_an_editor_previewing_a_draft_logs_nothing(editor_user, routine):
+    """Editors see drafts (to preview them), but only published routines are logged."""
+    from rest_framework.test import APIClient
+
+    unpublish(routine)
+    api = APIClient()
+    api.force_authenticate(editor_user)
+    response = api.post("/api/v1/sessions/", session_payload(routine), format="json")
+    assert response.status_code == 400
+    assert "routine" in response.json()
+    assert not SessionLog.objects.filter(user=editor_user).exists()
