@@ -1,20 +1,14 @@
 """Every write of the newsletters app; import from here.
 
 subscriptions: sign-up, double opt-in, manage and leave, members' audience rows.
-campaigns: writing, sending, the resumable fan-out, the sweep, announcements.
+campaigns: writing and the campaign's states; fanout: walking the audience into chunks;
+sending: one chunk over one connection; sweep: the minute sweep and announcements;
+base: what they share.
 """
 
+from newsletters.services.base import CampaignStateError, audience
 from newsletters.services.campaigns import (
-    AdvanceResult,
-    CampaignStateError,
-    ChunkResult,
-    TickResult,
-    audience,
-    campaign_advance,
-    campaign_announce_series,
     campaign_cancel,
-    campaign_chunk_send,
-    campaign_counts_refresh,
     campaign_create,
     campaign_email_context,
     campaign_message_build,
@@ -24,10 +18,10 @@ from newsletters.services.campaigns import (
     campaign_test_send,
     campaign_unschedule,
     campaign_update,
-    campaigns_tick,
-    series_published_received,
 )
+from newsletters.services.fanout import AdvanceResult, campaign_advance, campaign_counts_refresh
 from newsletters.services.queueing import task_enqueue
+from newsletters.services.sending import ChunkResult, campaign_chunk_send
 from newsletters.services.subscriptions import (
     address_normalise,
     subscriber_category_set,
@@ -38,6 +32,12 @@ from newsletters.services.subscriptions import (
     subscription_confirm,
     subscription_confirmation_send,
     subscription_request,
+)
+from newsletters.services.sweep import (
+    TickResult,
+    campaign_announce_series,
+    campaigns_tick,
+    series_published_received,
 )
 
 __all__ = [

@@ -133,7 +133,7 @@ def test_pause_then_resume_carries_on_without_duplicates(small_chunks):
 def test_a_chunk_notices_a_pause_mid_send_and_hands_its_rows_back(
     small_chunks, settings, monkeypatch
 ):
-    from newsletters.services import campaigns as module
+    from newsletters.services import sending as module
 
     settings.NEWSLETTER_CHUNK_SIZE = 10
     readers(6)
@@ -226,7 +226,7 @@ def test_a_chunk_that_loses_its_claim_mid_send_repeats_at_most_one_message(
 ):
     """The sweep re-queues a live task's rows (it stalled past STALE_SENDING): the task
     records the message the server just accepted and sends nothing more of those rows."""
-    from newsletters.services import campaigns as module
+    from newsletters.services import sending as module
 
     settings.NEWSLETTER_CHUNK_SIZE = 10
     addresses = readers(6)
@@ -382,7 +382,7 @@ def test_auto_send_sends_the_announcement_at_once(settings, django_capture_on_co
 def test_a_failing_announcement_never_breaks_the_publication(
     monkeypatch, django_capture_on_commit_callbacks
 ):
-    from newsletters.services import campaigns as module
+    from newsletters.services import sweep as module
 
     def explode(**kwargs):
         raise RuntimeError("boom")
