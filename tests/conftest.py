@@ -184,3 +184,21 @@ def _fresh_caches() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that commit (``transaction=True``, ``live_server``, real workers) run after all
+    the others, as Django's runner orders them: their teardown empties the database, which
+    would take the rows data migrations made (the "Editors" group and its permissions)
+    from every test after them."""
+
+    def commits(item: pytest.Item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        fixtures = getattr(item, "fixturenames", ())
+        return bool(
+            (marker and marker.kwargs.get("transaction"))
+            or {"transactional_db", "live_server"} & set(fixtures)
+        )
+
+    items.sort(key=commits)
