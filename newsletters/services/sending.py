@@ -245,7 +245,9 @@ class _Progress:
             updates["consecutive_failures"] = self.run
         elif self.failures_since_flush:
             updates["consecutive_failures"] = F("consecutive_failures") + self.failures_since_flush
-        Campaign.objects.filter(pk=self.campaign_id).update(**updates)
+        # A finished campaign was recounted from the ledger, where these rows already were
+        # (each is marked before it is counted): adding them again would count them twice.
+        Campaign.objects.filter(pk=self.campaign_id).exclude(status=Status.SENT).update(**updates)
         self.sent = self.failed = self.skipped = 0
         self.success_since_flush, self.failures_since_flush = False, 0
         self.flushed = time.monotonic()

@@ -394,3 +394,24 @@ def test_a_failing_announcement_never_breaks_the_publication(
         series_publish(series=series)
     series.refresh_from_db()
     assert series.status == Series.Status.PUBLISHED
+
+
+def test_a_chunks_last_count_after_the_campaign_finished_is_not_added_twice():
+    """The campaign is recounted from the ledger when it finishes; a chunk that flushes
+    its running counts after that (its rows were marked before) must not add them again."""
+    from newsletters.services.sending import _Progress
+
+    campaign = CampaignFactory(status="sent", sent_count=300, max_subscriber_id=300)
+    late = _Progress(campaign.pk)
+    late.sent = 40
+    late.success_since_flush = True
+    late.flush()
+    campaign.refresh_from_db()
+    assert campaign.sent_count == 300
+    sending = CampaignFactory(status="sending", sent_count=10, max_subscriber_id=300)
+    running = _Progress(sending.pk)
+    running.sent = 5
+    running.success_since_flush = True
+    running.flush()
+    sending.refresh_from_db()
+    assert sending.sent_count == 15
