@@ -46,7 +46,7 @@ class CampaignPermission(BasePermission):
         perm = self.perms.get(request.method or "")
         if getattr(view, "action", None) == "create":
             perm = "newsletters.add_campaign"
-        return bool(user and user.is_staff and perm and user.has_perm(perm))
+        return bool(user and perm and user.has_perm(perm))
 
 
 def _state(call) -> None:  # type: ignore[no-untyped-def]

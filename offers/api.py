@@ -32,7 +32,7 @@ from offers.views import redeem_allowed, redeemed_message, unavailable_status
 
 
 class OfferPermission(BasePermission):
-    """Members read and redeem; writing needs staff with the model permission."""
+    """Members read and redeem; writing needs the model permission (the Editors group)."""
 
     perms = {
         "create": "offers.add_offer",
@@ -45,7 +45,7 @@ class OfferPermission(BasePermission):
         if perm is None:
             return True
         user = request.user
-        return bool(user and user.is_staff and user.has_perm(perm))
+        return bool(user and user.has_perm(perm))
 
 
 def _as_drf(exc: DjangoValidationError) -> ValidationError:

@@ -35,7 +35,7 @@ def _links(request: HttpRequest) -> list[dict[str, Any]]:
                     "current": view_name == "offers:list",
                 }
             )
-        if user.is_staff and user.has_perm("offers.view_offer"):
+        if user.has_perm("offers.view_offer"):
             links.append(
                 {
                     "url": reverse("offers:staff_list"),
