@@ -25,5 +25,16 @@ def test_home_hides_drafts(client):
     assert "Secret draft series" not in client.get(reverse("home")).content.decode()
 
 
+def test_home_shows_editors_the_published_showcase_too(client):
+    from tests.factories import EditorFactory, SeriesFactory
+
+    SeriesFactory(title="Draft series", status="draft", published_at=None)
+    SeriesFactory(title="Live series")
+    client.force_login(EditorFactory())
+    page = client.get(reverse("home")).content.decode()
+    assert "Live series" in page
+    assert "Draft series" not in page
+
+
 def test_home_only_answers_get(client):
     assert client.post(reverse("home")).status_code == 405
