@@ -162,7 +162,9 @@ class StepForm(forms.Form):
         },
     )
     repetitions = forms.IntegerField(label=_("Repetitions"), min_value=1, max_value=100, initial=1)
-    per_finger = forms.BooleanField(label=_("Repeated on each finger"), required=False)
+    per_finger = forms.BooleanField(
+        label=_("Repeated on each finger (or toe, on the feet)"), required=False
+    )
     area = forms.SlugField(
         label=_("Area of the body-part picture"),
         max_length=40,

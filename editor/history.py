@@ -36,7 +36,7 @@ FIELD_LABELS = {
     "technique": gettext_lazy("Technique"),
     "duration_seconds": gettext_lazy("Duration (seconds)"),
     "repetitions": gettext_lazy("Repetitions"),
-    "per_finger": gettext_lazy("Each finger"),
+    "per_finger": gettext_lazy("Each finger or toe"),
     "area": gettext_lazy("Area"),
     "routine": gettext_lazy("Routine"),
     "routines": gettext_lazy("Routines"),

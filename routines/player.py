@@ -26,7 +26,10 @@ SINGULAR = {
     "neck-shoulders": "shoulder",
 }
 
+# A step marked ``per_finger`` repeats on each digit: toes on a foot, fingers elsewhere.
 FINGERS = ("thumb", "index finger", "middle finger", "ring finger", "little finger")
+TOES = ("big toe", "second toe", "middle toe", "fourth toe", "little toe")
+DIGITS = {"foot": ("toe", TOES)}
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,11 @@ def side_noun(series: Series) -> str:
     if len(parts) == 1:
         return SINGULAR.get(parts[0].slug, "side")
     return "side"
+
+
+def digits_for(noun: str) -> tuple[str, tuple[str, ...]]:
+    """The digit word and names a ``per_finger`` step repeats on, from ``side_noun``."""
+    return DIGITS.get(noun, ("finger", FINGERS))
 
 
 def side_label(side: str, noun: str) -> str:

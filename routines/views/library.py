@@ -62,13 +62,15 @@ def library(request: HttpRequest) -> HttpResponse:
 @require_GET
 def series_detail(request: HttpRequest, slug: str) -> HttpResponse:
     series = series_detail_for(user=request.user, slug=slug)
+    noun = plan.side_noun(series)
     return render(
         request,
         "routines/series.html",
         {
             "series": series,
             "is_favourite": series.pk in favourite_series_ids(user=request.user),
-            "side_noun": plan.side_noun(series),
+            "side_noun": noun,
+            "digit": plan.digits_for(noun)[0],
         },
     )
 
@@ -87,6 +89,7 @@ def favourite(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def routine_detail(request: HttpRequest, pk: int) -> HttpResponse:
     routine = routine_for_player(user=request.user, routine_id=pk)
+    noun = plan.side_noun(routine.series)
     return render(
         request,
         "routines/routine.html",
@@ -95,7 +98,8 @@ def routine_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "series": routine.series,
             "steps": list(routine.steps.all()),
             "body_parts": list(routine.series.body_parts.all()),
-            "side_noun": plan.side_noun(routine.series),
+            "side_noun": noun,
+            "digit": plan.digits_for(noun)[0],
             "total_seconds": sum(s.duration_seconds for s in routine.steps.all())
             * len(plan.sides_for(routine)),
         },

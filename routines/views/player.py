@@ -136,6 +136,7 @@ def play(request: HttpRequest, pk: int) -> HttpResponse:
     started = _started(request)
     done = plan.parse_done(request.GET.get("done", ""), len(positions))
     noun = plan.side_noun(routine.series)
+    digit, digit_names = plan.digits_for(noun)
     body_parts = list(routine.series.body_parts.all())
     previous = positions[current.index - 1] if current.index > 0 else None
     following = positions[current.index + 1] if current.index + 1 < len(positions) else None
@@ -151,7 +152,8 @@ def play(request: HttpRequest, pk: int) -> HttpResponse:
         "title": routine.title,
         "sides": list(plan.sides_for(routine)),
         "sideNoun": noun,
-        "fingers": list(plan.FINGERS),
+        "digit": digit,
+        "fingers": list(digit_names),
         "start": current.index,
         "done": sorted(done),
         "doneFraction": plan.DONE_FRACTION,
@@ -177,7 +179,8 @@ def play(request: HttpRequest, pk: int) -> HttpResponse:
             "step": current.step,
             "total": len(positions),
             "side_label": plan.side_label(current.side, noun),
-            "fingers": plan.FINGERS,
+            "digit": digit,
+            "fingers": digit_names,
             "has_previous": previous is not None,
             "has_next": following is not None,
             "started": started,

@@ -129,7 +129,7 @@ if (root && dataNode) {
     el.technique.hidden = !p.technique;
     el.instruction.textContent = p.instruction;
     el.finger.hidden = !p.perFinger;
-    el.finger.textContent = p.perFinger ? `Repeat on each finger: ${data.fingers.join(", ")}.` : "";
+    el.finger.textContent = p.perFinger ? `Repeat on each ${data.digit}: ${data.fingers.join(", ")}.` : "";
     el.did.checked = state.done.has(state.index);
     renderPicture(p);
     prevBtn.disabled = state.index === 0;

@@ -213,3 +213,25 @@ def test_start_while_signed_out_explains_the_login_and_comes_back_to_the_player(
     )
     assert logged_in.status_code == 302 and logged_in["Location"] == play
     assert "Step 1 of 3" in _content(client.get(play))
+
+
+@pytest.mark.parametrize(
+    ("part", "digit", "first"), [("feet", "toe", "big toe"), ("hands", "finger", "thumb")]
+)
+def test_a_per_finger_step_names_toes_on_the_feet_and_fingers_elsewhere(
+    member_client, part, digit, first
+):
+    series = SeriesFactory(body_parts=[BodyPartFactory(slug=part)])
+    routine = RoutineFactory(series=series, steps=1)
+    routine.steps.update(per_finger=True)
+    other = "finger" if digit == "toe" else "toe"
+
+    play = _content(member_client.get(reverse("routines:play", kwargs={"pk": routine.pk})))
+    assert f"Repeat on each {digit}: {first}," in play
+    assert f'"digit": "{digit}"' in play
+    page = _content(member_client.get(reverse("routines:routine", kwargs={"pk": routine.pk})))
+    assert f"Repeat on each {digit}." in page
+    listing = _content(member_client.get(series.get_absolute_url()))
+    assert f"each {digit})" in listing
+    for text in (play, page, listing):
+        assert f"each {other}" not in text
