@@ -25,40 +25,57 @@ LEVELS = [
 WEEKDAY_LABELS = {0: "Mon", 2: "Wed", 4: "Fri"}
 
 
-def weekly_bars(weeks: list[dict[str, Any]]) -> dict[str, Any]:
-    """Bars for minutes per week: x, y, height and label positions in a fixed viewBox."""
-    box = BAR_CHART
+def bar_chart(
+    items: list[dict[str, Any]],
+    value: str,
+    *,
+    box: dict[str, int] = BAR_CHART,
+    bar_share: float = 0.64,
+    value_gap: int = 6,
+    axis_gap: int = 18,
+) -> dict[str, Any]:
+    """Bars for ``items[i][value]`` in ``box``'s fixed viewBox, the tallest reaching the top:
+    x, y, height and label positions per bar; a non-zero value is never drawn under 2 units.
+    The dashboard's weekly minutes and the offers' redemptions per day share it."""
     inner_w = box["width"] - box["left"] - box["right"]
     inner_h = box["height"] - box["top"] - box["bottom"]
-    peak = max([w["minutes"] for w in weeks] + [1])
-    slot = inner_w / max(len(weeks), 1)
-    bar_w = slot * 0.64
+    peak = max([item[value] for item in items] + [1])
+    slot = inner_w / max(len(items), 1)
+    bar_w = max(slot * bar_share, 1)
+    axis_y = box["height"] - box["bottom"] + axis_gap
     bars = []
-    for index, week in enumerate(weeks):
-        height = round(inner_h * week["minutes"] / peak, 1)
-        if week["minutes"] and height < 2:
+    for index, item in enumerate(items):
+        height = round(inner_h * item[value] / peak, 1)
+        if item[value] and height < 2:
             height = 2
         x = round(box["left"] + index * slot + (slot - bar_w) / 2, 1)
         y = round(box["top"] + inner_h - height, 1)
         bars.append(
             {
-                **week,
+                **item,
                 "x": x,
                 "y": y,
                 "width": round(bar_w, 1),
                 "height": height,
                 "label_x": round(x + bar_w / 2, 1),
-                "value_y": round(y - 6, 1),
-                "axis_y": box["height"] - box["bottom"] + 18,
+                "value_y": round(y - value_gap, 1),
+                "axis_y": axis_y,
             }
         )
     return {
         **box,
         "bars": bars,
         "baseline_y": box["top"] + inner_h,
-        "peak": peak if any(w["minutes"] for w in weeks) else 0,
-        "total": sum(w["minutes"] for w in weeks),
+        "axis_y": axis_y,
+        "axis_end": box["width"] - box["right"],
+        "peak": peak if any(item[value] for item in items) else 0,
+        "total": sum(item[value] for item in items),
     }
+
+
+def weekly_bars(weeks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Bars for minutes per week (the dashboard)."""
+    return bar_chart(weeks, "minutes")
 
 
 def level_of(minutes: int, sessions: int) -> int:
