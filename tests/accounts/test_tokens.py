@@ -284,6 +284,34 @@ def test_migration_copies_drf_tokens_so_old_keys_keep_working(user, other_user):
     assert client.get(reverse("api-me")).status_code == 401
 
 
+def test_the_next_migration_drops_the_clear_keys_once_copied(user):
+    drop = importlib.import_module("accounts.migrations.0007_drop_plaintext_drf_tokens")
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {quote('authtoken_token')} ({quote('key')} varchar(40) PRIMARY KEY, "
+            f"{quote('created')} timestamp with time zone NOT NULL, {quote('user_id')} bigint)"
+        )
+        cursor.execute(
+            f"INSERT INTO {quote('authtoken_token')} VALUES (%s, %s, %s)",
+            ["c" * 40, timezone.now(), user.pk],
+        )
+        cursor.execute(
+            "INSERT INTO django_migrations (app, name, applied) VALUES (%s, %s, %s)",
+            ["authtoken", "0001_initial", timezone.now()],
+        )
+    editor = SimpleNamespace(connection=connection)
+    migration.copy_drf_tokens(apps, editor)
+    drop.drop_plaintext_tokens(apps, editor)
+    drop.drop_plaintext_tokens(apps, editor)  # a database without the table: nothing to do
+
+    assert "authtoken_token" not in connection.introspection.table_names()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM django_migrations WHERE app = %s", ["authtoken"])
+        assert cursor.fetchone()[0] == 0
+    assert api_with("c" * 40).get(reverse("api-me")).json()["id"] == user.pk
+
+
 def test_migration_does_nothing_without_drf_tables(user):
     assert "authtoken_token" not in connection.introspection.table_names()
     migration.copy_drf_tokens(apps, SimpleNamespace(connection=connection))
