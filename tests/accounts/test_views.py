@@ -7,10 +7,8 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.core.cache import cache
-from django.test import Client, override_settings
 from django.urls import reverse
 
 from accounts.models import User
@@ -474,29 +472,3 @@ def test_token_pages_need_login(client, user):
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login"))
     assert token.__class__.objects.filter(user=user).count() == 1
-
-
-class CountingHasher(MD5PasswordHasher):
-    """MD5 (fast tests) that counts how many passwords it hashed."""
-
-    algorithm = "counting_md5"
-    hashed = 0
-
-    def encode(self, password, salt):
-        type(self).hashed += 1
-        return super().encode(password, salt)
-
-
-@override_settings(PASSWORD_HASHERS=["tests.accounts.test_views.CountingHasher"])
-def test_signup_with_a_known_address_hashes_a_password_like_a_new_signup(client):
-    """The same work, hence the same time, whether or not the address is known: the
-    response time does not tell who has an account."""
-    UserFactory(email="known@example.com")
-    times = {}
-    for email in ("fresh@example.com", "known@example.com"):
-        CountingHasher.hashed = 0
-        response = signup(Client(), email=email)
-        assert response.status_code == 302
-        times[email] = CountingHasher.hashed
-    assert times == {"fresh@example.com": 1, "known@example.com": 1}
-    assert [m.to for m in mail.outbox] == [["fresh@example.com"], ["known@example.com"]]
