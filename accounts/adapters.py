@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -47,18 +45,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_reset_password_from_key_url(self, key: str) -> str:
         return self._on_site(super().get_reset_password_from_key_url(key))
-
-    def send_account_already_exists_mail(self, email: str) -> None:
-        """A signup with a known address creates nothing, so it would answer without
-        hashing a password, ten times faster than a real signup: hash one too, so both
-        answer in the same time and the timing does not tell whether the address is
-        known (as Django's ``ModelBackend`` does for unknown users at login).
-
-        Serves ``ACCOUNT_PREVENT_ENUMERATION``:
-        https://docs.allauth.org/en/latest/account/configuration.html
-        """
-        make_password(secrets.token_urlsafe(16))
-        super().send_account_already_exists_mail(email)
 
     def _on_site(self, url: str) -> str:
         parts = urlsplit(url)

@@ -104,20 +104,6 @@ def token_request(client, email, password):
 
 
 @override_settings(ACCOUNT_RATE_LIMITS=LOCKOUT)
-def test_token_endpoint_locks_the_account_after_the_failed_login_limit(api_client, user):
-    for _ in range(3):
-        assert token_request(api_client, user.email, "wrong").status_code == 400
-    locked = token_request(api_client, user.email, "wrong")
-    assert locked.status_code == 429
-    assert locked["Content-Type"] == "application/json"
-    assert locked.json() == {"detail": "Too many failed login attempts. Try again later."}
-    # Even the right password is refused while locked, and no token is made.
-    assert token_request(api_client, user.email, PASSWORD).status_code == 429
-    assert token_request(api_client, user.email.upper(), PASSWORD).status_code == 429
-    assert not ApiToken.objects.exists()
-
-
-@override_settings(ACCOUNT_RATE_LIMITS=LOCKOUT)
 def test_login_form_failures_lock_the_token_endpoint_and_back(client, api_client, user, other_user):
     for _ in range(3):
         client.post(reverse("account_login"), {"login": user.email, "password": "wrong"})

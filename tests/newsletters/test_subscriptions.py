@@ -8,7 +8,6 @@ import re
 import pytest
 import time_machine
 from django.core import mail
-from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -125,19 +124,6 @@ def test_a_malformed_address_is_the_only_error(client):
     response = client.post(reverse("newsletters:subscribe"), {"email": "not an address"})
     assert response.status_code == 200
     assert b"Enter a valid email address" in response.content
-
-
-def test_subscribe_is_rate_limited_per_ip(client, django_capture_on_commit_callbacks):
-    with override_settings(ACCOUNT_RATE_LIMITS={"newsletter_subscribe": "3/m/ip"}):
-        codes = [
-            subscribe(client, f"r{i}@example.org", django_capture_on_commit_callbacks).status_code
-            for i in range(4)
-        ]
-        other_ip = subscribe(
-            client, "r9@example.org", django_capture_on_commit_callbacks, REMOTE_ADDR="10.0.0.9"
-        ).status_code
-    assert codes == [302, 302, 302, 429]
-    assert other_ip == 302
 
 
 def test_a_member_typing_their_address_confirms_into_their_preferences(

@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 import yaml
-from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -123,21 +122,6 @@ def test_beyond_the_limit_is_409_in_words(token_api):
 
 def test_an_unknown_offer_is_404(token_api):
     assert token_api.post(f"{LIST}999999/redeem/").status_code == 404
-
-
-def test_redeeming_is_rate_limited_per_member(token_api):
-    offers = [OfferFactory() for _ in range(3)]
-    with override_settings(ACCOUNT_RATE_LIMITS={"offer_redeem": "2/m/user"}):
-        assert token_api.post(_redeem(offers[0])).status_code == 201
-        assert token_api.post(_redeem(offers[1])).status_code == 201
-        limited = token_api.post(_redeem(offers[2]))
-        assert limited.status_code == 429
-        assert limited.json()["detail"] == "Too many attempts. Wait a minute and try again."
-        # Another member has their own allowance.
-        assert _client(UserFactory()).post(_redeem(offers[2])).status_code == 201
-
-
-# --- Editors ---------------------------------------------------------------------------------
 
 
 def test_an_editor_creates_and_changes_an_offer():

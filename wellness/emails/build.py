@@ -110,11 +110,18 @@ def _template_base(template: str) -> str:
     return template if "/" in template else f"emails/{template}"
 
 
+# The longest subject a message gets, prefix included: whatever a template puts in it (an
+# editor's headline, a title and a name), the header stays bounded; the cut is marked "…".
+SUBJECT_MAX_CHARS = 240
+
+
 def _subject_clean(subject: str) -> str:
     subject = " ".join(subject.split())  # no newlines in a header
     prefix = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX  # the same prefix as allauth's emails
     if not subject.startswith(prefix):
         subject = f"{prefix}{subject}"
+    if len(subject) > SUBJECT_MAX_CHARS:
+        subject = subject[: SUBJECT_MAX_CHARS - 1].rstrip() + "…"
     return subject
 
 
