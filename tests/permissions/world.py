@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
@@ -69,15 +70,18 @@ class World:
     subscriber: Subscriber
     session_cookies: dict[str, str] = field(default_factory=dict)
     api_keys: dict[str, str] = field(default_factory=dict)
+    clients: dict[str, Client] = field(default_factory=dict)
 
     @property
     def a(self) -> User:
         return self.users["member"]
 
     def page_client(self, role: str) -> Client:
-        """A fresh client signed in as ``role`` (the session was made once with
-        ``force_login``; a cell that logs out or rotates it leaves the others alone)."""
-        client = Client()
+        """A client signed in as ``role``, with no cookie but the session's (made once with
+        ``force_login``): a cell that logs out or rotates it leaves the others alone. One
+        client per role, so that its handler loads the middleware once."""
+        client = self.clients.setdefault(role, Client())
+        client.cookies = SimpleCookie()
         if role in self.session_cookies:
             client.cookies[settings.SESSION_COOKIE_NAME] = self.session_cookies[role]
         return client
