@@ -40,7 +40,7 @@ The answers
 
 Each test is one route: it tries every (method, role) cell, each in its own savepoint
 rolled back afterwards, on one world built once for the module; all the wrong cells of
-a route are reported together.
+a route are reported together. How a cell is asked and judged: ``tests.permissions.cells``.
 """
 
 from __future__ import annotations
