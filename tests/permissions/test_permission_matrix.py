@@ -471,7 +471,7 @@ def test_route(world, route):
     (_, row_) = found[0]
     wrong = []
     guarded = not route.route.startswith("admin/")  # the admin shows A's data to superusers
-    before = world.a_state()
+    before = world.baseline  # every test starts from the same world (all rolled back)
     path = path_of(route, row_.params(world))
     assert resolve(path).func is route.callback, f"{path} does not reach {route.view}"
     for method, cells in row_.methods.items():

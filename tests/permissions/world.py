@@ -71,6 +71,7 @@ class World:
     session_cookies: dict[str, str] = field(default_factory=dict)
     api_keys: dict[str, str] = field(default_factory=dict)
     clients: dict[str, Client] = field(default_factory=dict)
+    baseline: tuple = ()  # a_state() once the world is built
 
     @property
     def a(self) -> User:
@@ -196,4 +197,5 @@ def build_world() -> World:
         if role != "member":
             _, world.api_keys[role] = api_token_create(user=user, name=f"{role} key")
     _, world.api_keys["member"] = api_token_create(user=a, name="A's second key")
+    world.baseline = world.a_state()
     return world
