@@ -1,7 +1,11 @@
 """Campaign benchmark: one newsletter to N confirmed subscribers, then the same with a crash.
 
-    .venv/bin/python bench/campaign.py [--subscribers 100000] [--workers 2] [--concurrency 2]
-                                       [--pool threads] [--timeout 1800]
+    .venv/bin/python bench/campaign.py [--subscribers 100000] [--workers 2] [--concurrency 8]
+                                       [--pool threads] [--timeout 1800] [--profile]
+
+Sending is mostly waiting (four SMTP replies and one ledger write per message), so each
+worker runs 8 threads: 16 chunks in flight overlap their waits on 2 cores, in ~120 MB a
+worker. ``--profile`` runs chunks in this process under cProfile instead of the two runs.
 
 Starts a throwaway PostgreSQL and Redis (tests/servers.py) and an aiosmtpd sink in its own
 process, migrates, seeds N confirmed subscribers (COPY), then measures in the same run:
@@ -34,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -123,6 +128,25 @@ def _sink_main(port: int, total, control) -> None:  # type: ignore[no-untyped-de
             return
 
 
+def service_pids(database_url: str, redis_url: str) -> dict[str, int]:
+    """The PostgreSQL postmaster's and redis-server's pids, found by their ports."""
+    import psutil
+
+    ports = {"postgres": urlsplit(database_url).port, "redis": urlsplit(redis_url).port}
+    found: dict[str, int] = {}
+    for proc in psutil.process_iter(["pid", "name", "cmdline"]):
+        args = proc.info["cmdline"] or []
+        if "postgres" in (proc.info["name"] or "") and str(ports["postgres"]) in args:
+            found["postgres"] = proc.info["pid"]  # the postmaster: "-p PORT"; backends below it
+        if "redis" in (proc.info["name"] or "") and f"127.0.0.1:{ports['redis']}" in " ".join(args):
+            found["redis"] = proc.info["pid"]
+    return found
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def seed(*, subscribers: int) -> None:
     from django.db import connection
 
@@ -167,15 +191,49 @@ def sample_message() -> bytes:
     return raw
 
 
+def profile_chunks(*, chunk: int, count: int = 3) -> None:
+    """``--profile``: the product's ``campaign_chunk_send`` run in this process on ``count``
+    chunks (the first warms up), the last under cProfile; CPU and wall time per message,
+    then the functions that take the most (cumulative). No worker runs: the tasks the
+    services queue wait in Redis, and the chunks are sent here, as a worker would."""
+    import cProfile
+    import pstats
+
+    from newsletters.services import campaign_advance, campaign_chunk_send, campaigns_tick
+
+    campaign = new_campaign("Profile")
+    campaigns_tick()
+    ranges = campaign_advance(campaign_id=campaign.pk).chunks
+    profiler = cProfile.Profile()
+    for index, (after_id, last_id) in enumerate(ranges[:count]):
+        last = index == min(count, len(ranges)) - 1
+        wall, cpu = time.perf_counter(), time.process_time()
+        if last:
+            profiler.enable()
+        result = campaign_chunk_send(campaign_id=campaign.pk, after_id=after_id, last_id=last_id)
+        if last:
+            profiler.disable()
+        n = max(result.sent, 1)
+        log(
+            f"chunk {index + 1}{' (profiled)' if last else ''}: {result.sent} sent, "
+            f"{(time.process_time() - cpu) / n * 1000:.2f} ms CPU and "
+            f"{(time.perf_counter() - wall) / n * 1000:.2f} ms wall per message"
+        )
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--pool", default="threads", choices=["prefork", "solo", "threads"])
     parser.add_argument("--chunk", type=int, default=500)
     parser.add_argument("--ceiling-messages", type=int, default=5000)
     parser.add_argument("--timeout", type=int, default=1800)
+    parser.add_argument(
+        "--profile", action="store_true", help="profile chunks in this process instead of runs"
+    )
     args = parser.parse_args()
     deadline = time.monotonic() + args.timeout
 
@@ -228,6 +286,9 @@ def main() -> int:
         log("migrating")
         call_command("migrate", verbosity=0)
         seed(subscribers=args.subscribers)
+        if args.profile:
+            profile_chunks(chunk=args.chunk)
+            return 0
         raw = sample_message()
         ceilings = [smtp_ceiling(sink_port, raw, count=args.ceiling_messages) for _ in range(3)]
         log(
@@ -264,6 +325,9 @@ def main() -> int:
         connections.close_all()
         start_workers()
         cpu_before = sum(tree_cpu(w.proc.pid) for w in workers)
+        services = {"sink": sink.pid, **service_pids(database_url, redis_url)}
+        services_before = {name: tree_cpu(pid) for name, pid in services.items()}
+        load_before = loadavg()
         first = new_campaign("Run 1")
         started = time.time()
         campaigns_tick()
@@ -272,6 +336,10 @@ def main() -> int:
         time.sleep(2)
         report1 = ask(("report", first.pk))
         worker_cpu = sum(tree_cpu(w.proc.pid) for w in workers) - cpu_before
+        services_cpu = {
+            name: tree_cpu(pid) - services_before[name] for name, pid in services.items()
+        }
+        load_after = loadavg()
         for worker in workers:
             worker.stop()
         workers.clear()
@@ -334,14 +402,19 @@ def main() -> int:
             f"- ratio: {rate / ceiling:.2f} (target >= {TARGET_RATIO}); against the lowest "
             f"ceiling {rate / min(ceilings):.2f}"
         )
-        print(f"- worker CPU per message: {worker_cpu / max(report1['total'], 1) * 1000:.2f} ms")
+        sent = max(report1["total"], 1)
+        print(
+            f"- CPU per message: workers {worker_cpu / sent * 1000:.2f} ms, "
+            + ", ".join(f"{name} {cpu / sent * 1000:.2f} ms" for name, cpu in services_cpu.items())
+        )
         print(
             f"- peak RSS per worker tree: {', '.join(f'{v:.0f} MB' for v in mb.values())} "
             f"(target < {TARGET_WORKER_RSS_MB} MB)"
         )
         print(
             f"- workers: {args.workers} x {args.pool} concurrency {args.concurrency}; "
-            f"load average at end {os.getloadavg()[0]:.2f}"
+            f"load average (1, 5, 15 min) before run 1 {load_before}, after it {load_after}, "
+            f"at the end {loadavg()}"
         )
         print(
             f"- run 2 (SIGKILL of every worker with {held} message(s) mid-send, after "

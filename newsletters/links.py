@@ -9,11 +9,14 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
 from django.urls import get_urlconf, reverse
+from django.utils.encoding import force_bytes
 
 if TYPE_CHECKING:
     from newsletters.models import Subscriber
@@ -33,8 +36,41 @@ def _url_pattern(name: str, urlconf: str | None) -> str:
     return reverse(name, args=["TOKEN"], urlconf=urlconf).replace("TOKEN", "{token}")
 
 
-def _url(name: str, token: str) -> str:
-    return settings.SITE_URL + _url_pattern(name, get_urlconf()).format(token=token)
+def _url(name: str, token: str, urlconf: str | None = None) -> str:
+    return settings.SITE_URL + _url_pattern(name, urlconf or get_urlconf()).format(token=token)
+
+
+class _Signer(signing.Signer):
+    """``django.core.signing.Signer`` that derives its HMAC key once instead of per token.
+
+    ``Signer.signature`` hashes salt + secret into the HMAC key on every call; here that
+    keyed HMAC is made once and copied per value. The tokens are byte for byte Django's
+    (tests check), and reading them is Django's own ``unsign`` (with fallback keys).
+    """
+
+    def __init__(self, *, salt: str) -> None:
+        super().__init__(salt=salt)
+        hasher = getattr(hashlib, self.algorithm)
+        key = hasher(force_bytes(self.salt + "signer") + force_bytes(self.key)).digest()
+        self._mac = hmac.new(key, digestmod=hasher)
+
+    def signature(self, value: str | bytes, key: Any = None) -> str:
+        if key is not None and key != self.key:  # a fallback key, while unsigning
+            return super().signature(value, key)
+        mac = self._mac.copy()
+        mac.update(force_bytes(value))
+        return signing.b64_encode(mac.digest()).decode()
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_signer(salt: str, secret: Any, fallbacks: tuple[Any, ...]) -> _Signer:
+    return _Signer(salt=salt)
+
+
+def _signer(salt: str) -> _Signer:
+    # Keyed by the secrets too: a changed SECRET_KEY (rotation, tests) gets a new signer.
+    secret = settings.SECRET_KEY
+    return _cached_signer(salt, secret, tuple(getattr(settings, "SECRET_KEY_FALLBACKS", ())))
 
 
 def confirm_token_make(*, subscriber: Subscriber, category: str) -> str:
@@ -53,23 +89,23 @@ def confirm_token_read(token: str) -> dict[str, Any]:
 
 
 def manage_token_make(*, subscriber: Subscriber) -> str:
-    return signing.Signer(salt=MANAGE_SALT).sign_object({"s": subscriber.pk})
+    return _signer(MANAGE_SALT).sign_object({"s": subscriber.pk})
 
 
 def manage_token_read(token: str) -> int:
     try:
-        return int(signing.Signer(salt=MANAGE_SALT).unsign_object(token)["s"])
+        return int(_signer(MANAGE_SALT).unsign_object(token)["s"])
     except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
         raise BadSubscriberToken(str(exc)) from None
 
 
 def unsubscribe_token_make(*, subscriber: Subscriber, category: str) -> str:
-    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object({"s": subscriber.pk, "c": category})
+    return _signer(UNSUBSCRIBE_SALT).sign_object({"s": subscriber.pk, "c": category})
 
 
 def unsubscribe_token_read(token: str) -> tuple[int, str]:
     try:
-        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+        data = _signer(UNSUBSCRIBE_SALT).unsign_object(token)
         return int(data["s"]), str(data["c"])
     except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
         raise BadSubscriberToken(str(exc)) from None
@@ -86,8 +122,11 @@ def manage_url(*, subscriber: Subscriber) -> str:
 def subscriber_email_links(*, subscriber: Subscriber, category: str) -> dict[str, str]:
     """The footer links of a visitor's campaign email (``wellness.emails.Recipient``)."""
     token = unsubscribe_token_make(subscriber=subscriber, category=category)
+    urlconf = get_urlconf()  # a thread-local look-up: once, not per link
     return {
-        "unsubscribe_url": _url("newsletters:unsubscribe", token),
-        "preferences_url": manage_url(subscriber=subscriber),
+        "unsubscribe_url": _url("newsletters:unsubscribe", token, urlconf),
+        "preferences_url": _url(
+            "newsletters:manage", manage_token_make(subscriber=subscriber), urlconf
+        ),
         "unsubscribe_token": token,
     }

@@ -4,6 +4,7 @@ the server accepted it (the delivery guarantee is in ``campaigns``' docstring)."
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Sequence
@@ -113,6 +114,29 @@ def _mark(ids: Sequence[int], status: str, *, claim: dt.datetime, **fields: Any)
     ).update(status=status, updated_at=tz.now(), **fields)
 
 
+@functools.cache
+def _mark_sent_sql() -> tuple[str, str]:
+    """The two statements of ``_mark_sent``, written once per process."""
+    meta = Delivery._meta
+    column = {
+        name: db_connection.ops.quote_name(meta.get_field(name).column)
+        for name in ("id", "status", "sent_at", "updated_at", "claimed_at")
+    }
+    table = db_connection.ops.quote_name(meta.db_table)
+    held = (
+        f"UPDATE {table} SET {column['status']} = %s, "  # noqa: S608
+        f"{column['sent_at']} = %s, {column['updated_at']} = %s "
+        f"WHERE {column['id']} = %s AND {column['status']} = %s "
+        f"AND {column['claimed_at']} = %s"
+    )
+    unfinished = (
+        f"UPDATE {table} SET {column['status']} = %s, "  # noqa: S608
+        f"{column['sent_at']} = %s, {column['updated_at']} = %s "
+        f"WHERE {column['id']} = %s AND {column['status']} IN (%s, %s)"
+    )
+    return held, unfinished
+
+
 def _mark_sent(delivery_id: int, claim: dt.datetime) -> bool:
     """Right after the server's 250 (the at-most-once window is this one round trip), so
     plain SQL: no ORM query built per message.
@@ -121,27 +145,16 @@ def _mark_sent(delivery_id: int, claim: dt.datetime) -> bool:
     rows of a worker it thought dead, or another task claimed them). The server accepted
     the message all the same, so the row is still recorded as sent unless it is already
     finished: whoever holds it now must not send it again."""
-    meta = Delivery._meta
-    column = {
-        name: db_connection.ops.quote_name(meta.get_field(name).column)
-        for name in ("id", "status", "sent_at", "updated_at", "claimed_at")
-    }
-    table = db_connection.ops.quote_name(meta.db_table)
+    held, unfinished = _mark_sent_sql()
     now = tz.now()
     with db_connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET {column['status']} = %s, "  # noqa: S608
-            f"{column['sent_at']} = %s, {column['updated_at']} = %s "
-            f"WHERE {column['id']} = %s AND {column['status']} = %s "
-            f"AND {column['claimed_at']} = %s",
-            [DStatus.SENT.value, now, now, delivery_id, DStatus.SENDING.value, claim],
+            held, [DStatus.SENT.value, now, now, delivery_id, DStatus.SENDING.value, claim]
         )
         if cursor.rowcount == 1:
             return True
         cursor.execute(
-            f"UPDATE {table} SET {column['status']} = %s, "  # noqa: S608
-            f"{column['sent_at']} = %s, {column['updated_at']} = %s "
-            f"WHERE {column['id']} = %s AND {column['status']} IN (%s, %s)",
+            unfinished,
             [
                 DStatus.SENT.value,
                 now,
