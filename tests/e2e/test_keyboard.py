@@ -77,8 +77,13 @@ def test_member_finds_plays_logs_and_sees_a_routine_by_keyboard(new_context, liv
     expect(skip).to_be_focused()
     assert skip.evaluate(FOCUS_SHOWN)
     assert skip.bounding_box()["y"] >= 0  # moved into view, not left off-screen
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()
 
-    press_on(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Library"))
+    # Back up into the header's navigation.
+    library = page.get_by_role("navigation", name="Main").get_by_role("link", name="Library")
+    focus(page, library, backwards=True)
+    page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Routine library")
     press_on(page, page.get_by_role("link", name="Quick hands"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Quick hands")
