@@ -459,7 +459,12 @@ def test_every_page_at_phone_and_desktop_width_has_no_serious_axe_violation(
         if name == "api-docs":
             page.locator(".opblock").first.wait_for()  # Swagger UI has drawn the operations
         audit(page, f"{name} as {role}")
+        if name == "api-docs":  # and with an operation open, ready to try
+            page.locator(".opblock-summary-control").first.click()
+            page.get_by_role("button", name="Try it out").first.click()
+            expect(page.locator("textarea.body-param__text").first).to_be_visible()
+            audit(page, "api-docs, an operation open to try")
     _post_pages(pages, live_server, world, audit)
     _error_pages(pages, live_server, audit)
-    assert audit.pages == sum(map(len, PAGES.values())) + 8
+    assert audit.pages == sum(map(len, PAGES.values())) + 9
     assert audit.found == [], "\n".join(audit.found)
