@@ -2,7 +2,8 @@
 
 The demo editor of ``make run`` builds a two-step series with a cover image, previews it
 as a member would see it, publishes it; the demo member then finds it in the library and
-plays it. axe-core checks every editor page on the way.
+plays it. axe-core checks the series overview in each state it passes through (every
+editor page as served: tests/e2e/test_every_page_axe.py).
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ from django.urls import reverse
 from accounts.services import demo_accounts_ensure
 from routines.models import AuditEntry, Series, SessionLog
 from routines.services import editors_group_ensure
+from tests.e2e.test_members_layout import assert_no_serious_violations
 from tests.factories import BodyPartFactory, image_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
-axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
-AXE = axe_playwright.Axe()
 PASSWORD = "kneadful-demo"
 TITLE = re.compile(r"^Title:?$")
 
@@ -30,15 +30,6 @@ TITLE = re.compile(r"^Title:?$")
 def _for(action: str, title: str) -> re.Pattern:
     """A button or link named "<action>: <title>" (the title is for screen readers)."""
     return re.compile(rf"^{re.escape(action)}\s*:\s*{re.escape(title)}$")
-
-
-def _assert_no_serious_violation(page) -> None:
-    """axe-core (WCAG 2.x A/AA and best practices): nothing serious or critical."""
-    results = AXE.run(page)
-    serious = [
-        v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
-    ]
-    assert serious == [], results.generate_report()
 
 
 def _log_in(page, live_server, email: str) -> None:
@@ -72,10 +63,8 @@ def test_editor_builds_previews_and_publishes_a_series_a_member_then_plays(
     _log_in(page, live_server, demo_editor.email)
     page.get_by_role("link", name="Editor").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Series")
-    _assert_no_serious_violation(page)
 
     page.get_by_role("link", name="New series").click()
-    _assert_no_serious_violation(page)
     page.get_by_label(TITLE).fill("Evening hands")
     page.get_by_label("Hands").check()
     page.get_by_label("Summary").fill("Two calm minutes before bed.")
@@ -89,14 +78,12 @@ def test_editor_builds_previews_and_publishes_a_series_a_member_then_plays(
     expect(page.get_by_text("Add at least one routine with at least one step")).to_be_visible()
     expect(page.get_by_role("button", name="Publish now")).to_have_count(0)
     expect(page.get_by_role("img", name="Two hands resting on a blanket")).to_be_visible()
-    _assert_no_serious_violation(page)
+    assert_no_serious_violations(page)
 
     page.get_by_role("link", name="Add a routine").click()
-    _assert_no_serious_violation(page)
     page.get_by_label(TITLE).fill("Wind down")
     page.get_by_role("button", name="Add routine").click()
     page.get_by_role("link", name=_for("Add a step", "Wind down")).click()
-    _assert_no_serious_violation(page)
     _add_step(page, "Stroke the palm", "Stroke slowly from wrist to fingers.", another=True)
     expect(page.get_by_text("Step added to “Wind down”.")).to_be_visible()
     _add_step(page, "Rest", "Let both hands rest, palms up.", another=False)
@@ -111,7 +98,7 @@ def test_editor_builds_previews_and_publishes_a_series_a_member_then_plays(
     steps.first.drag_to(target, target_position={"x": 20, "y": height - 4})
     expect(steps.first).to_contain_text("Stroke the palm")
     expect(page.get_by_role("button", name=_for("Move down", "Rest"))).to_have_count(0)
-    _assert_no_serious_violation(page)
+    assert_no_serious_violations(page)
 
     # Preview: the member's own series page and player, while still a draft.
     page.get_by_role("link", name="Preview as a member").click()
@@ -130,10 +117,9 @@ def test_editor_builds_previews_and_publishes_a_series_a_member_then_plays(
     page.get_by_role("button", name="Publish now").click()
     expect(page.get_by_text("“Evening hands” is published: members see it now.")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Published")
-    _assert_no_serious_violation(page)
+    assert_no_serious_violations(page)
     page.get_by_role("link", name="The whole history").click()
     expect(page.get_by_role("cell", name="Published series “Evening hands”")).to_be_visible()
-    _assert_no_serious_violation(page)
     editor_context.close()
 
     series = Series.objects.get(title="Evening hands")

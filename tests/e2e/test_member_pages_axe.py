@@ -1,5 +1,6 @@
-"""axe-core on the other pages issue 13 touched, at phone and desktop width: the player and
-its finish page without JavaScript, the account pages in Kneadful's words, the error pages."""
+"""The other pages issue 13 touched, at phone and desktop width: the player and its finish
+page without JavaScript (axe-core), the account pages in Kneadful's words, the error pages.
+axe-core on every page as served: tests/e2e/test_every_page_axe.py."""
 
 from __future__ import annotations
 
@@ -64,15 +65,14 @@ def test_account_pages_in_our_words(new_context, live_server, viewport):
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_text("Please use a shorter address.")).to_be_visible()
     assert_no_serious_violations(page)
+    # axe on these pages: tests/e2e/test_every_page_axe.py (every page, both widths).
     for name in ("account_reset_password", "account_reset_password_done"):
         page.goto(live_server.url + reverse(name))
         assert _fits(page)
-        assert_no_serious_violations(page)
     member = signed_in_page(new_context, live_server, UserFactory(), viewport)
     for name in ("account_email", "account_change_password", "account_reauthenticate"):
         member.goto(live_server.url + reverse(name))
         assert _fits(member)
-        assert_no_serious_violations(member)
 
 
 @VIEWPORTS
@@ -84,9 +84,8 @@ def test_error_pages(new_context, live_server, viewport):
         expect(page.get_by_role("heading", level=1)).to_have_text(
             "Something went wrong on our side"
         )
-        assert_no_serious_violations(page)
         page.get_by_role("link", name="Browse the library").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Routine library")
         page.goto(live_server.url + "/no-such-page/")
         expect(page.get_by_role("heading", level=1)).to_have_text("We could not find that page")
-        assert_no_serious_violations(page)
+        assert _fits(page)

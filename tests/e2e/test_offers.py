@@ -1,6 +1,8 @@
 """Offers in a real browser (system Chromium through Playwright): a member with a 3-day
 streak sees the streak offer on the dashboard, redeems it and sees the code; an editor
-creates an offer in the staff pages. axe-core checks every offer page on the way."""
+creates an offer in the staff pages. axe-core checks the states only these tests reach (the
+streak notice, a redeemed code, a refusal, the form's errors); every page as served:
+tests/e2e/test_every_page_axe.py."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from offers.models import Offer, Redemption
+from tests.e2e.test_members_layout import assert_no_serious_violations
 from tests.factories import OfferFactory, UserFactory
 from tests.offers.helpers import editor, practise
 
@@ -20,15 +23,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
-axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
-AXE = axe_playwright.Axe()
-
-
-def _assert_no_serious_violation(page) -> None:
-    """axe-core (WCAG 2.x A/AA and best practices): nothing serious or critical."""
-    results = AXE.run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
-    assert serious == [], results.generate_report()
 
 
 def _log_in(page, live_server, user) -> None:
@@ -75,7 +69,7 @@ def test_a_member_with_a_three_day_streak_redeems_the_streak_offer(page, live_se
     )
     expect(notice).to_contain_text("You practised 3 days in a row.")
     assert "Seven-day offer" not in page.content()
-    _assert_no_serious_violation(page)
+    assert_no_serious_violations(page)
 
     notice.get_by_role("link", name="See the offer and redeem it").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Offers")
@@ -85,7 +79,7 @@ def test_a_member_with_a_three_day_streak_redeems_the_streak_offer(page, live_se
     expect(card).to_contain_text("Unlocked by your 3-day streak.")
     expect(card).to_contain_text("100 left.")
     assert "ROLL-3DAYS" not in page.content()
-    _assert_no_serious_violation(page)
+    assert_no_serious_violations(page)
 
     card.get_by_role("button", name="Redeem").click()
     expect(page.get_by_role("status").first).to_contain_text(
@@ -94,7 +88,7 @@ def test_a_member_with_a_three_day_streak_redeems_the_streak_offer(page, live_se
     card = page.locator(f"#offer-{offer.pk}")
     expect(card.locator("code.offer-code")).to_have_text("ROLL-3DAYS")
     expect(card.get_by_role("button", name="Redeem")).to_have_count(0)
-    _assert_no_serious_violation(page)
+    assert_no_serious_violations(page)
     assert Redemption.objects.filter(offer=offer, user=user).count() == 1
 
     # Redeemed: the dashboard no longer announces it; the offers page keeps the code.
@@ -116,7 +110,7 @@ def test_the_offers_page_explains_a_refusal_in_words(page, live_server):
         "Sorry, this offer has run out: its 1 redemption has been claimed."
     )
     expect(page.get_by_role("heading", name="No offers for you right now")).to_be_visible()
-    _assert_no_serious_violation(page)
+    assert_no_serious_violations(page)
 
 
 def test_an_editor_creates_an_offer_and_follows_it(page, live_server):
@@ -125,7 +119,6 @@ def test_an_editor_creates_an_offer_and_follows_it(page, live_server):
     page.goto(f"{live_server.url}/library/")
     page.get_by_role("link", name="Manage offers").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Manage offers")
-    _assert_no_serious_violation(page)
 
     page.get_by_role("link", name="Create an offer").click()
     page.get_by_label("Title").fill("Winter ball")
@@ -139,7 +132,7 @@ def test_an_editor_creates_an_offer_and_follows_it(page, live_server):
     expect(
         page.get_by_text("Enter the streak (in days) a member needs to unlock this offer.")
     ).to_be_visible()
-    _assert_no_serious_violation(page)
+    assert_no_serious_violations(page)
 
     page.get_by_label("Ends").fill("2026-12-31T18:00")
     page.get_by_label("Streak needed (days)").fill("5")
@@ -147,7 +140,6 @@ def test_an_editor_creates_an_offer_and_follows_it(page, live_server):
     expect(page.get_by_role("status").first).to_contain_text("Offer saved.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Winter ball")
     expect(page.locator(".facts")).to_contain_text("24 December 2026 09:00")
-    _assert_no_serious_violation(page)
     offer = Offer.objects.get()
     assert (offer.audience, offer.min_streak_days) == ("streak", 5)
     assert offer.starts_at == dt.datetime(2026, 12, 24, 8, 0, tzinfo=dt.UTC)
