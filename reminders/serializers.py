@@ -3,10 +3,23 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.validators import validate_timezone
 from routines.models import Routine, Series
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        "example": "07:30",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time without a UTC offset: OpenAPI's ``format: time`` is RFC 3339's
+    ``full-time``, which needs one, so the schema states the pattern instead."""
 
 
 class ReminderScheduleSerializer(serializers.Serializer):
@@ -19,8 +32,10 @@ class ReminderScheduleSerializer(serializers.Serializer):
         max_length=7,
         help_text=_("Days it fires, 0 (Monday) to 6 (Sunday)."),
     )
-    local_time = serializers.TimeField(
-        format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], help_text=_('Local time, "HH:MM".')
+    local_time = LocalTimeField(
+        format="%H:%M",
+        input_formats=["%H:%M", "%H:%M:%S"],
+        help_text=_('Local time, "HH:MM" ("HH:MM:SS" is accepted too).'),
     )
     timezone = serializers.CharField(
         max_length=64,
