@@ -22,11 +22,25 @@ class LocalTimeField(serializers.TimeField):
     ``full-time``, which needs one, so the schema states the pattern instead."""
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 0, "maximum": 6},
+        "minItems": 1,
+        "maxItems": 7,
+        "uniqueItems": True,
+    }
+)
+class WeekdaysField(serializers.ListField):
+    """Weekdays, each once (the schema says so: DRF's list field documents neither the
+    least length nor the uniqueness)."""
+
+
 class ReminderScheduleSerializer(serializers.Serializer):
     """A reminder schedule over the API; ``next_run_at`` is computed (ISO 8601, UTC)."""
 
     id = serializers.IntegerField(read_only=True)
-    weekdays = serializers.ListField(
+    weekdays = WeekdaysField(
         child=serializers.IntegerField(min_value=0, max_value=6),
         allow_empty=False,
         max_length=7,
@@ -51,7 +65,12 @@ class ReminderScheduleSerializer(serializers.Serializer):
     )
     active = serializers.BooleanField(required=False, default=True)
     skip_if_practised = serializers.BooleanField(required=False, default=False)
-    next_run_at = serializers.DateTimeField(read_only=True, default_timezone=dt.UTC)
+    next_run_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        default_timezone=dt.UTC,
+        help_text=_("When it fires next; null while the schedule is not active."),
+    )
 
     def validate_weekdays(self, value: list[int]) -> list[int]:
         if len(set(value)) != len(value):

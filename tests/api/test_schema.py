@@ -123,3 +123,11 @@ def test_an_empty_step_area_and_a_missing_next_installment_match_the_schema(sche
     assert series["next_installment"] is None
     public = APIClient().get(f"/api/v1/routines/{routine.pk}/").json()
     assert public["steps"][0]["area"] == ""
+
+
+def test_a_body_of_another_type_is_a_documented_415_in_json(schema, member_api):
+    response = member_api.post("/api/v1/sessions/", "notes", content_type="text/plain")
+    assert response.status_code == 415
+    assert response["Content-Type"] == "application/json"
+    assert "text/plain" in response.json()["detail"]
+    assert "415" in schema["paths"]["/api/v1/sessions/"]["post"]["responses"]
