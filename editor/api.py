@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import permissions, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -52,13 +53,26 @@ from routines.services import (
     step_update,
     steps_reorder,
 )
+from wellness.api import SafeJSONParser
 
 REFUSED = {
     400: OpenApiResponse(description="Invalid input, or a rule of the workflow, in words."),
     401: OpenApiResponse(description="No or bad credentials."),
     403: OpenApiResponse(description="Not an editor."),
 }
-PARSERS = [JSONParser, MultiPartParser, FormParser]
+PARSERS = [SafeJSONParser, MultiPartParser, FormParser]
+
+
+class ReadOpenAutoSchema(AutoSchema):
+    """The schema of a view whose permission opens reading to everyone and keeps writing
+    for some (drf-spectacular only knows ``AllowAny`` and ``IsAuthenticatedOrReadOnly``):
+    its GET operations say that no credentials are needed."""
+
+    def get_auth(self) -> list[dict[str, Any]]:
+        auths = super().get_auth()
+        if self.method in permissions.SAFE_METHODS and {} not in auths:
+            auths.append({})
+        return auths
 
 
 def _staff(series_slug: str, request: Request) -> dict[str, Any]:
@@ -74,6 +88,7 @@ class SeriesCollection(SeriesList):
     permission_classes = [ReadOpenWriteEditor]
     parser_classes = PARSERS
     required_perms = {"POST": ["routines.add_series"]}
+    schema = ReadOpenAutoSchema()
 
     @extend_schema(
         request=SeriesInputSerializer,
@@ -96,6 +111,7 @@ class SeriesResource(SeriesDetail):
 
     permission_classes = [ReadOpenWriteEditor]
     parser_classes = PARSERS
+    schema = ReadOpenAutoSchema()
 
     @extend_schema(
         request=SeriesInputSerializer,

@@ -15,6 +15,7 @@ from editor.forms import local_instant
 from routines.fields import STATEMENT_MAX_LENGTH, STATEMENTS_MAX
 from routines.models import AuditEntry, BodyPart, Routine, Series, Step
 from routines.selectors import series_publication_problems
+from routines.serializers import step_area_field
 from routines.validators import validate_cover_image
 
 # --- What editors send ----------------------------------------------------------------
@@ -120,6 +121,8 @@ class PublishInputSerializer(serializers.Serializer):
 
 
 class StaffStepSerializer(serializers.ModelSerializer):
+    area = step_area_field()
+
     class Meta:
         model = Step
         fields = [
@@ -159,7 +162,9 @@ class StaffSeriesSerializer(serializers.ModelSerializer):
     """A series as editors see it: status, schedule, what is missing, routines and steps."""
 
     body_parts = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    next_installment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    next_installment = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     cover = serializers.ImageField(read_only=True, use_url=True)
     routines = StaffRoutineSerializer(many=True, read_only=True)
     publication_problems = serializers.SerializerMethodField(

@@ -10,10 +10,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -44,6 +48,7 @@ from routines.serializers import (
     SeriesSerializer,
     SessionLogSerializer,
     SessionLogUpdateSerializer,
+    StatsQuerySerializer,
 )
 from routines.services import (
     favourite_set,
@@ -54,6 +59,9 @@ from routines.services import (
     session_log_delete,
     session_log_update,
 )
+from wellness.api import Pagination
+
+__all__ = ["Pagination", "field_errors"]  # shared with the editor's API
 
 
 @contextlib.contextmanager
@@ -64,12 +72,6 @@ def field_errors() -> Iterator[None]:
     except DjangoValidationError as exc:
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         raise ValidationError(detail) from None
-
-
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 # --- Library (public: published series for everyone, editors also see unpublished ones) ------
@@ -87,6 +89,17 @@ class BodyPartList(generics.ListAPIView):
         return BodyPart.objects.order_by("position", "name")
 
 
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "max_minutes",
+                {"type": "integer", "minimum": 1, "maximum": 1000},
+                description="Only series estimated at most this long.",
+            )
+        ]
+    )
+)
 class SeriesList(generics.ListAPIView):
     """Series you can see, by title; filter by body part, text and duration."""
 
@@ -211,14 +224,17 @@ class MemberStatsView(APIView):
             OpenApiParameter(
                 "include",
                 OpenApiTypes.STR,
-                enum=["heatmap"],
-                description="include=heatmap adds one entry per day of the last 12 months.",
+                enum=StatsQuerySerializer.INCLUDES,
+                description="include=heatmap adds one entry per day of the last 12 months; "
+                "any other value is a 400.",
             )
         ],
         responses=MemberStatsSerializer,
     )
     def get(self, request: Request) -> Response:
-        heatmap = request.query_params.get("include") == "heatmap"
+        query = StatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        heatmap = "heatmap" in query.validated_data["include"]
         figures = member_stats_json(user=request.user, heatmap=heatmap)
         return Response(_in_documented_order(figures))
 

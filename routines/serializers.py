@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -30,7 +31,15 @@ class BodyPartSerializer(serializers.ModelSerializer):
         fields = ["slug", "name"]
 
 
+def step_area_field() -> serializers.CharField:
+    """A step's ``area`` as read back: a slug, or empty for a step without one (the
+    model's blank slug, which a slug pattern in the schema would refuse)."""
+    return serializers.CharField(read_only=True, help_text=Step._meta.get_field("area").help_text)
+
+
 class StepSerializer(serializers.ModelSerializer):
+    area = step_area_field()
+
     class Meta:
         model = Step
         fields = [
@@ -311,6 +320,28 @@ class MemberStatsSerializer(serializers.Serializer):
     practised_today = serializers.BooleanField()
     rested_today = serializers.BooleanField()
     rest_weekdays = serializers.ListField(child=serializers.IntegerField())
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    """``GET me/stats/``'s query: ``include`` names extra figures (an empty value adds none)."""
+
+    INCLUDES = ["heatmap"]
+
+    include = serializers.MultipleChoiceField(
+        choices=INCLUDES,
+        required=False,
+        error_messages={
+            "invalid_choice": _('"{input}" is not a value of include: choose from heatmap.')
+        },
+    )
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        values = [value for value in data.getlist("include") if value != ""]
+        try:
+            include = self.fields["include"].run_validation(values) if values else set()
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"include": exc.detail}) from None
+        return {"include": include}
 
 
 class RestDaySerializer(serializers.ModelSerializer):

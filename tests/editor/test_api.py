@@ -155,3 +155,13 @@ def test_the_schema_generates_without_warnings_for_the_editor(tmp_path, capsys):
     output = capsys.readouterr()
     warnings = [line for line in (output.err + output.out).splitlines() if "editor" in line]
     assert warnings == [], output.err
+
+
+def test_a_deeply_nested_body_is_a_400_in_json_on_the_staff_api(editor_api, library):
+    """The staff API reads JSON with the site's parser too (it had DRF's own, which let a
+    RecursionError through as a 500)."""
+    nested = "[" * 1500 + "]" * 1500
+    for method, url in [("post", BASE), ("patch", f"{BASE}draft-series/")]:
+        response = getattr(editor_api, method)(url, nested, content_type="application/json")
+        assert response.status_code == 400, url
+        assert "nested too deeply" in response.json()["detail"]

@@ -115,3 +115,18 @@ def test_put_is_not_offered_and_anonymous_is_refused(member_api, api_client, use
     mine = schedule_for(user)
     assert member_api.put(f"{URL}{mine.pk}/", {}, format="json").status_code == 405
     assert api_client.get(URL).status_code == 401
+
+
+def test_a_paused_schedule_has_no_next_run_and_the_schema_says_it_may_be_null(member_api):
+    """Issue 14: a PATCH to ``active: false`` answered ``next_run_at: null`` where the
+    schema promised a date-time."""
+    created = member_api.post(URL, {"weekdays": [0, 2], "local_time": "07:00"}, format="json")
+    paused = member_api.patch(f"{URL}{created.json()['id']}/", {"active": False}, format="json")
+    assert paused.status_code == 200
+    assert paused.json()["next_run_at"] is None
+
+    schema = member_api.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    fields = schema["components"]["schemas"]["ReminderSchedule"]["properties"]
+    assert fields["next_run_at"]["nullable"] is True
+    # What the serializer refuses (no day, a day twice) is what the schema says.
+    assert fields["weekdays"]["minItems"] == 1 and fields["weekdays"]["uniqueItems"] is True

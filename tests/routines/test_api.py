@@ -542,3 +542,28 @@ def test_a_session_with_no_step_done_is_refused(member_api):
     assert response.status_code == 400
     assert "No step was done" in response.json()["steps_completed"][0]
     assert not SessionLog.objects.exists()
+
+
+# --- Query parameters are validated, never ignored (issue 14) ---------------------------------
+
+
+@pytest.mark.parametrize("include", ["foo", "HEATMAP", "heatmap,foo"])
+def test_an_unknown_stats_include_is_a_400_naming_the_allowed_values(member_api, include):
+    response = member_api.get("/api/v1/me/stats/", {"include": include})
+    assert response.status_code == 400
+    [message] = response.json()["include"]
+    assert include in message and "heatmap" in message
+
+
+def test_stats_include_takes_heatmap_or_nothing(member_api):
+    assert "heatmap" in member_api.get("/api/v1/me/stats/", {"include": "heatmap"}).json()
+    assert "heatmap" not in member_api.get("/api/v1/me/stats/", {"include": ""}).json()
+    both = member_api.get("/api/v1/me/stats/?include=heatmap&include=bogus")
+    assert both.status_code == 400 and "bogus" in both.json()["include"][0]
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "1001", "2.5"])
+def test_series_max_minutes_is_a_whole_number_from_1_to_1000(api_client, value):
+    response = api_client.get("/api/v1/series/", {"max_minutes": value})
+    assert response.status_code == 400
+    assert list(response.json()) == ["max_minutes"]
