@@ -17,7 +17,6 @@ from accounts.serializers import (
     TokenRequestSerializer,
 )
 from accounts.services import api_token_create, api_token_revoke, user_profile_update
-from wellness.api import Pagination
 
 
 class TokenView(APIView):
@@ -54,7 +53,6 @@ class TokenListView(generics.ListAPIView):
     """The member's API tokens that still work, newest first (never the keys)."""
 
     serializer_class = ApiTokenSerializer
-    pagination_class = Pagination
 
     def get_queryset(self) -> QuerySet[ApiToken]:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular building the schema

@@ -32,7 +32,7 @@ from editor.serializers import (
     StaffStepSerializer,
     StepInputSerializer,
 )
-from routines.api import Pagination, SeriesDetail, SeriesList, field_errors
+from routines.api import SeriesDetail, SeriesList, field_errors
 from routines.selectors import (
     routine_for_editing,
     series_for_editing,
@@ -177,7 +177,6 @@ class SeriesHistory(ListAPIView):
     permission_classes = [IsEditor]
     required_perms = {"GET": ["routines.view_auditentry"]}
     serializer_class = AuditEntrySerializer
-    pagination_class = Pagination
     filter_backends: list = []
 
     def get_queryset(self) -> Any:

@@ -27,7 +27,6 @@ from newsletters.services import (
     campaign_send,
     campaign_update,
 )
-from wellness.api import Pagination
 
 
 class CampaignPermission(BasePermission):
@@ -72,7 +71,6 @@ class CampaignViewSet(
 ):
     serializer_class = CampaignSerializer
     permission_classes = [IsAuthenticated, CampaignPermission]
-    pagination_class = Pagination
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]

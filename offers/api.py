@@ -29,7 +29,6 @@ from offers.serializers import (
 )
 from offers.services import OfferUnavailable, offer_create, offer_redeem, offer_update
 from offers.views import redeem_allowed, redeemed_message, unavailable_status
-from wellness.api import Pagination
 
 
 class OfferPermission(BasePermission):
@@ -86,7 +85,6 @@ class OfferViewSet(
     viewsets.GenericViewSet,
 ):
     permission_classes = [IsAuthenticated, OfferPermission]
-    pagination_class = Pagination
     http_method_names = ["get", "post", "patch", "head", "options"]
     lookup_value_regex = r"\d+"
     queryset = Offer.objects.none()  # for the schema; each action reads through a selector

@@ -15,7 +15,6 @@ from reminders.services import (
     reminder_schedule_delete,
     reminder_schedule_update,
 )
-from wellness.api import Pagination
 
 
 def _service_call(fn, **kwargs) -> ReminderSchedule:  # type: ignore[no-untyped-def]
@@ -31,7 +30,6 @@ class ReminderListCreateView(generics.ListCreateAPIView):
     """List the member's reminder schedules, or create one."""
 
     serializer_class = ReminderScheduleSerializer
-    pagination_class = Pagination
 
     def get_queryset(self) -> QuerySet[ReminderSchedule]:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular building the schema

@@ -59,9 +59,8 @@ from routines.services import (
     session_log_delete,
     session_log_update,
 )
-from wellness.api import Pagination
 
-__all__ = ["Pagination", "field_errors"]  # shared with the editor's API
+__all__ = ["field_errors"]  # shared with the editor's API
 
 
 @contextlib.contextmanager
@@ -82,7 +81,6 @@ class BodyPartList(generics.ListAPIView):
 
     permission_classes = [permissions.AllowAny]
     serializer_class = BodyPartSerializer
-    pagination_class = Pagination
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[BodyPart]:
@@ -105,7 +103,6 @@ class SeriesList(generics.ListAPIView):
 
     permission_classes = [permissions.AllowAny]
     serializer_class = SeriesSerializer
-    pagination_class = Pagination
     filterset_class = SeriesFilter
 
     def get_queryset(self) -> QuerySet:
@@ -165,7 +162,6 @@ class SessionLogList(generics.ListCreateAPIView):
     with the log already stored (201 the first time)."""
 
     serializer_class = SessionLogSerializer
-    pagination_class = Pagination
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[SessionLog]:
@@ -270,7 +266,6 @@ class RestDayList(generics.ListCreateAPIView):
     it keeps your streak, up to your plan's number of rest days a week."""
 
     serializer_class = RestDaySerializer
-    pagination_class = Pagination
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[RestDay]:
@@ -318,7 +313,6 @@ class FavouriteList(generics.ListCreateAPIView):
     """Your favourite series. POST {"series": slug} adds one (repeats are harmless)."""
 
     serializer_class = SeriesSerializer
-    pagination_class = Pagination
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet:

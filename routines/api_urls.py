@@ -4,8 +4,8 @@ from routines import api
 
 urlpatterns = [
     path("body-parts/", api.BodyPartList.as_view(), name="api-body-parts"),
-    path("series/", api.SeriesList.as_view(), name="api-series-list"),
-    path("series/<slug:slug>/", api.SeriesDetail.as_view(), name="api-series-detail"),
+    # series/ and series/<slug>/ are served by editor/api_urls.py: the library's SeriesList
+    # and SeriesDetail extended with the editors' POST and PATCH (mounted first).
     path(
         "series/<slug:slug>/safety-acknowledgement/",
         api.SafetyAcknowledgementView.as_view(),
