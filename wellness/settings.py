@@ -360,7 +360,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     ],
-    "DEFAULT_PAGINATION_CLASS": "wellness.api.Pagination",  # page_size checked, 1-200
+    "DEFAULT_PAGINATION_CLASS": "wellness.pagination.Pagination",  # page_size checked, 1-200
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
