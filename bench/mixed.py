@@ -22,8 +22,8 @@ bench app: bench/members_settings.py), Celery workers (default queue: reminders,
    ``--recipients`` subscribers is due (beat's newsletters tick starts it) and
    ``--reminders`` schedules fall due within one minute from 10% of the run. Chaos, at fixed
    offsets of the run: SIGKILL of one default-queue worker (process group) once reminders
-   are being sent (between 10% and 90% of them at the sink; at the latest 150 s after they
-   fell due) and a replacement started at once, as a supervisor would; Redis restarted on
+   are being sent (10% of them at the sink, or 150 s after they started falling due at the
+   latest) and a replacement started at once, as a supervisor would; Redis restarted on
    the same port (45%); PostgreSQL restarted once (65%, ``pg_ctl restart -m fast``); the
    sink answering 451 for 30 s (80%).
 4. Drain (at most ``--drain`` s): until every reminder and campaign email is at the sink
