@@ -322,7 +322,9 @@ HEARTBEAT_SECONDS = config.integer("HEARTBEAT_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "wellness.tasks.heartbeat", "schedule": HEARTBEAT_SECONDS},
     # Reminders: the ONE dispatch entry (it reads next_run_at; no per-member tasks) and the
-    # sweep that re-queues rows a crashed worker left unsent. Expiry drops a stale cycle.
+    # sweep that re-queues rows a crashed worker left unsent, every minute: together they
+    # bound a crash's delay (reminders.services.dispatch: REMINDER_DISPATCH_EVERY and
+    # REMINDER_SWEEP_EVERY must match these). Expiry drops a stale cycle.
     "reminders-dispatch": {
         "task": "reminders.tasks.reminders_dispatch",
         "schedule": 60.0,
@@ -330,8 +332,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "reminders-sweep": {
         "task": "reminders.tasks.reminders_sweep",
-        "schedule": 300.0,
-        "options": {"expires": 240},
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
     # Scheduled series: the ONE entry that publishes every series whose time has come.
     "series-publish-due": {

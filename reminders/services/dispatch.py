@@ -31,8 +31,26 @@ logger = logging.getLogger(__name__)
 REMINDER_LATE_LIMIT = dt.timedelta(minutes=60)
 REMINDER_BATCH_SIZE = 1000
 REMINDER_CHUNK_SIZE = 100
-REMINDER_STALE_QUEUED = dt.timedelta(minutes=5)
-REMINDER_STALE_SENDING = dt.timedelta(minutes=15)
+# The delivery bound after a crash (docs/reminders.md, "A killed worker"): a row whose
+# sender died, or whose send task was lost with a worker or a broker, is queued again by the
+# first sweep after it went stale, so it is re-sent at the latest
+#   due + DISPATCH_EVERY (the dispatch tick) + max(STALE_*) + SWEEP_EVERY (the sweep tick)
+# plus the time a worker takes to pick the fresh task: 60 + 90 + 60 = 210 s, leaving 90 s
+# of REMINDER_CRASH_DELIVERY_BOUND for that and for the dispatch's own run. Nothing waits
+# for the broker's redelivery of an unacknowledged task (an hour on Redis): when it comes,
+# the rows are no longer queued and the task claims nothing.
+REMINDER_DISPATCH_EVERY = dt.timedelta(seconds=60)  # beat's "reminders-dispatch"
+REMINDER_SWEEP_EVERY = dt.timedelta(seconds=60)  # beat's "reminders-sweep"
+# A living sender renews its claim every REMINDER_CLAIM_RENEW_SECONDS (15 s) between two
+# messages, so its claim is at most 15 s plus one message's SMTP exchange (five steps, each
+# bounded by EMAIL_TIMEOUT, 10 s) plus the 20 s it may wait to record a 250 across a
+# database restart old: 85 s. 90 s without renewal means the sender is dead.
+REMINDER_STALE_SENDING = dt.timedelta(seconds=90)
+# Queued rows untouched this long lost their task (a killed worker had it reserved, or
+# the broker lost it). Re-queueing rows that merely wait in a backlog is harmless: the
+# atomic claim lets only one of the two tasks send them.
+REMINDER_STALE_QUEUED = dt.timedelta(seconds=90)
+REMINDER_CRASH_DELIVERY_BOUND = dt.timedelta(minutes=5)
 # Publishing a send task: one quick retry, then give up. With the broker down a dispatch
 # must not hang in kombu's retries; the rows stay queued and the sweep queues them again.
 REMINDER_PUBLISH_RETRY_POLICY = {
@@ -314,7 +332,8 @@ def reminder_sweep(
     unsent; returns their ids.
 
     'sending' rows claimed longer than ``stale_sending`` ago (a worker died mid-send) go
-    back to 'queued'; 'queued' rows untouched for ``stale_queued`` get a fresh task.
+    back to 'queued'; 'queued' rows untouched for ``stale_queued`` get a fresh task. Run
+    every ``REMINDER_SWEEP_EVERY``, this bounds a crash's delay (REMINDER_CRASH_DELIVERY_BOUND).
     Rows over an hour late are then skipped by the send task, not sent.
     """
     now = now or tz.now()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import time
@@ -11,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone as tz
 
@@ -25,8 +26,13 @@ from routines.selectors import member_practised_on
 from wellness import emails
 
 REMINDER_MAX_ATTEMPTS = 6
-# A sender refreshes its claim this often, far below REMINDER_STALE_SENDING.
-REMINDER_CLAIM_RENEW_SECONDS = 60.0
+# A sender refreshes its claim this often between two messages, far below
+# REMINDER_STALE_SENDING (90 s): the sweep never takes rows from a living sender.
+REMINDER_CLAIM_RENEW_SECONDS = 15.0
+# After a 250, recording 'sent' survives a database restart this long (reconnecting):
+# failing there would leave the row to the sweep, which sends the message a second time.
+# Well below REMINDER_STALE_SENDING - REMINDER_CLAIM_RENEW_SECONDS, so the claim still holds.
+REMINDER_MARK_SENT_PATIENCE_SECONDS = 20.0
 # Context keys of a reminder that belong to one member (the rest is shared by a group).
 REMINDER_PERSONAL_KEYS = frozenset({"user", "occurrence", "done_url", "rest_url"})
 # The reminder's templates: templates/reminders/email/reminder{_subject.txt,.txt,.html}.
@@ -152,6 +158,23 @@ def reminder_email_context(
 
 
 def _occurrence_mark_sent(*, occurrence_id: int, claim: dt.datetime) -> None:
+    """Record the 250 of one row; outlives a database restart (bounded), see below."""
+    deadline = time.monotonic() + REMINDER_MARK_SENT_PATIENCE_SECONDS
+    while True:
+        try:
+            return _occurrence_mark_sent_once(occurrence_id=occurrence_id, claim=claim)
+        except (OperationalError, InterfaceError):
+            # The connection died (a database restart or failover). The message is already
+            # accepted: giving up would let the sweep send it again. Reconnect and retry,
+            # unless a transaction is open (its work is lost anyway) or patience ran out.
+            if db_connection.in_atomic_block or time.monotonic() > deadline:
+                raise
+            with contextlib.suppress(DatabaseError):
+                db_connection.close()
+            time.sleep(0.5)
+
+
+def _occurrence_mark_sent_once(*, occurrence_id: int, claim: dt.datetime) -> None:
     """``_occurrence_mark([id], SENT, claim=...)`` in plain SQL.
 
     Runs right after each server 250 (the at-most-once window is this one round trip), so
@@ -200,6 +223,8 @@ def reminder_occurrences_send(
 
     now = now or tz.now()
     summary = ReminderSendSummary()
+    # The claim's age counts from here, not from when the messages are built.
+    claimed_clock = time.monotonic()
     claimed = _occurrences_claim(ids=occurrence_ids, now=now)
     summary.not_claimed = sorted(set(occurrence_ids) - set(claimed))
     if not claimed:
@@ -258,7 +283,7 @@ def reminder_occurrences_send(
         return summary
     own_connection = connection is None
     connection = connection or get_connection()
-    claim, held, renewed = now, set(claimed), time.monotonic()
+    claim, held, renewed = now, set(claimed), claimed_clock
     try:
         for index, (occ, message) in enumerate(outgoing):
             if time.monotonic() - renewed > REMINDER_CLAIM_RENEW_SECONDS:

@@ -223,11 +223,15 @@ def test_two_cycles_racing_record_each_occurrence_once(postgres_required, monkey
 
 
 def test_beat_has_exactly_one_dispatch_entry_every_minute_and_the_sweep(settings):
+    from reminders.services import REMINDER_DISPATCH_EVERY, REMINDER_SWEEP_EVERY
+
     entries = settings.CELERY_BEAT_SCHEDULE.values()
     dispatch = [e for e in entries if e["task"] == "reminders.tasks.reminders_dispatch"]
     sweep = [e for e in entries if e["task"] == "reminders.tasks.reminders_sweep"]
-    assert len(dispatch) == 1 and dispatch[0]["schedule"] == 60.0
-    assert len(sweep) == 1 and sweep[0]["schedule"] <= 300
+    # The crash bound is computed from these periods: beat must run what the code assumes.
+    assert len(dispatch) == 1
+    assert dispatch[0]["schedule"] == REMINDER_DISPATCH_EVERY.total_seconds() == 60.0
+    assert len(sweep) == 1 and sweep[0]["schedule"] == REMINDER_SWEEP_EVERY.total_seconds()
     from reminders import tasks
 
     assert tasks.reminders_send.acks_late and tasks.reminders_send.reject_on_worker_lost
@@ -313,3 +317,114 @@ def test_broker_down_for_the_sweep_too_changes_nothing(
         assert len(reminder_sweep(now=later)) == 1  # offered again, still unpublishable
     occurrence = ReminderOccurrence.objects.get()
     assert occurrence.status == "queued" and occurrence.updated_at == later  # next sweep: again
+
+
+# --- A killed worker: its reminders go out within five minutes of being due ---------------
+
+
+@pytest.mark.parametrize("lost", ["claimed", "reserved"])
+@pytest.mark.parametrize("sweep_phase", [0, 29, 59])
+def test_a_dead_workers_reminder_is_sent_within_the_crash_bound_of_being_due(
+    sends, django_capture_on_commit_callbacks, lost, sweep_phase
+):
+    """Worst case: the dispatch tick comes a full period after the due instant, a worker
+    takes the task at once and dies, either after claiming the row ('claimed': it stays
+    'sending') or before (its reserved task is lost: the row stays 'queued'); nobody waits
+    for the broker's redelivery. The sweep ticks every minute at any phase; the re-queued
+    row is sent by a living worker within REMINDER_CRASH_DELIVERY_BOUND of being due, with
+    a minute to spare for the worker to pick the task up."""
+    from reminders.services import (
+        REMINDER_CRASH_DELIVERY_BOUND,
+        REMINDER_DISPATCH_EVERY,
+        REMINDER_SWEEP_EVERY,
+        reminder_occurrences_send,
+        reminder_sweep,
+    )
+    from reminders.services.sending import _occurrences_claim
+
+    user = UserFactory(timezone="UTC")
+    due = utc(2026, 11, 23, 8, 0)
+    with time_machine.travel(due - dt.timedelta(hours=1), tick=False):
+        schedule_for(user, weekdays=[0], at=dt.time(8, 0))
+    dispatched = due + REMINDER_DISPATCH_EVERY
+    with (
+        time_machine.travel(dispatched, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        reminder_dispatch_cycle(now=dispatched)
+    row_id = ReminderOccurrence.objects.get().id
+    assert sends == [[row_id]]
+    if lost == "claimed":
+        with time_machine.travel(dispatched, tick=False):
+            assert _occurrences_claim(ids=[row_id], now=dispatched) == [row_id]  # then SIGKILL
+    sends.clear()
+
+    tick = dispatched + dt.timedelta(seconds=sweep_phase)
+    for _ in range(10):
+        with (
+            time_machine.travel(tick, tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            if reminder_sweep(now=tick):
+                break
+        tick += REMINDER_SWEEP_EVERY
+    assert sends == [[row_id]], "the sweep never re-queued the dead worker's row"
+    assert tick - due <= REMINDER_CRASH_DELIVERY_BOUND - dt.timedelta(minutes=1)
+    with time_machine.travel(tick, tick=False):
+        summary = reminder_occurrences_send(occurrence_ids=[row_id])
+    assert summary.sent == [row_id]
+    from django.core import mail
+
+    assert [m.extra_headers["X-Kneadful-Reminder"] for m in mail.outbox] == [str(row_id)]
+
+
+def test_the_sweep_leaves_a_living_senders_rows_alone(sends, django_capture_on_commit_callbacks):
+    """A living sender renews every REMINDER_CLAIM_RENEW_SECONDS; between two renewals it
+    sends one message (each SMTP step bounded by EMAIL_TIMEOUT) and may wait out a database
+    restart to record it. All of that stays inside REMINDER_STALE_SENDING, so the sweep
+    cannot hand its rows to a second sender (which would send them twice)."""
+    from django.conf import settings
+
+    from reminders.services import (
+        REMINDER_CLAIM_RENEW_SECONDS,
+        REMINDER_STALE_SENDING,
+        reminder_sweep,
+    )
+    from reminders.services.sending import (
+        REMINDER_MARK_SENT_PATIENCE_SECONDS,
+        _claim_renew,
+        _occurrences_claim,
+    )
+
+    # connect, MAIL, RCPT, DATA and the message's end: each may take EMAIL_TIMEOUT
+    longest_silence = (
+        REMINDER_CLAIM_RENEW_SECONDS
+        + 5 * settings.EMAIL_TIMEOUT
+        + REMINDER_MARK_SENT_PATIENCE_SECONDS
+    )
+    assert longest_silence < REMINDER_STALE_SENDING.total_seconds()
+
+    user = UserFactory()
+    due = utc(2026, 11, 23, 8, 0)
+    with time_machine.travel(due - dt.timedelta(hours=1), tick=False):
+        schedule_for(user, weekdays=[0], at=dt.time(8, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        reminder_dispatch_cycle(now=due)
+    row_id = ReminderOccurrence.objects.get().id
+    claim = due
+    with time_machine.travel(due, tick=False):
+        _occurrences_claim(ids=[row_id], now=due)
+    sends.clear()
+    # The sender stays silent as long as it can, renews, and so on for ten minutes.
+    silence = dt.timedelta(seconds=longest_silence)
+    while claim < due + dt.timedelta(minutes=10):
+        with time_machine.travel(claim + silence, tick=False):
+            assert reminder_sweep(now=claim + silence) == []
+            fresh = claim + silence
+            assert _claim_renew(ids=[row_id], claim=claim, now=fresh) == {row_id}
+            claim = fresh
+    assert sends == []
+    # Silent past the threshold: now it is presumed dead and its row is offered again.
+    late = claim + REMINDER_STALE_SENDING + dt.timedelta(seconds=1)
+    with time_machine.travel(late, tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert reminder_sweep(now=late) == [row_id]

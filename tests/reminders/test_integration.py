@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 
 from reminders.models import ReminderOccurrence, ReminderSchedule
+from reminders.services import REMINDER_STALE_SENDING
 from tests import servers
 from tests.factories import UserFactory
 from tests.reminders.helpers import schedule_for
@@ -88,7 +89,8 @@ def test_worker_killed_mid_batch_sends_each_reminder_exactly_once(
         assert statuses["sending"] > 0  # claimed by the dead worker, not lost
         assert sum(statuses.values()) == OCCURRENCES
 
-        # Restart; then the sweep (run as beat would, 20 minutes later for the stale rows).
+        # Restart; then the sweep (run as beat would, once the dead worker's claims are
+        # older than REMINDER_STALE_SENDING).
         orphaned = list(
             ReminderOccurrence.objects.filter(status="sending").values_list("id", flat=True)
         )
@@ -96,7 +98,7 @@ def test_worker_killed_mid_batch_sends_each_reminder_exactly_once(
         # Time passes for the rows the dead worker held (only those: the new worker's own
         # claims are fresh and must not be swept from under it).
         ReminderOccurrence.objects.filter(id__in=orphaned, status="sending").update(
-            claimed_at=timezone.now() - dt.timedelta(minutes=20)
+            claimed_at=timezone.now() - REMINDER_STALE_SENDING - dt.timedelta(seconds=1)
         )
         sweep_output = servers.manage(env, "dispatch_reminders", "--sweep")
         assert "re-queued" in sweep_output

@@ -118,6 +118,45 @@ def test_two_workers_racing_on_one_chunk_send_each_once(postgres_required):
     assert set(ReminderOccurrence.objects.values_list("status", flat=True)) == {"sent"}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_database_restarting_after_a_250_does_not_send_the_reminder_twice(
+    postgres_required, monkeypatch
+):
+    """The server accepted the message, then the database connection died (a PostgreSQL
+    restart): the sender reconnects and records 'sent' instead of leaving the row to the
+    sweep, which would send it again."""
+    from django.db import connections
+
+    from wellness import emails
+
+    users = UserFactory.create_batch(2)
+    with time_machine.travel(DUE - dt.timedelta(hours=1), tick=False):
+        for user in users:
+            schedule_for(user, weekdays=[0], at=dt.time(8, 0))
+    from reminders.services import dispatch as dispatch_service
+
+    monkeypatch.setattr(dispatch_service, "_enqueue_sends", lambda ids, size: 0)
+    reminder_dispatch_cycle(now=DUE)
+    ids = sorted(ReminderOccurrence.objects.values_list("id", flat=True))
+    real_send = emails.email_send_batch
+    terminated: list[int] = []
+
+    def accepted_then_database_restarts(messages, connection=None):
+        outcomes = real_send(messages, connection=connection)
+        if not terminated:  # the first 250, then every backend of this test's database dies
+            pid = connections["default"].connection.info.backend_pid
+            with connections["default"].copy().cursor() as other:
+                other.execute("SELECT pg_terminate_backend(%s)", [pid])
+            terminated.append(pid)
+        return outcomes
+
+    monkeypatch.setattr(emails, "email_send_batch", accepted_then_database_restarts)
+    summary = reminder_occurrences_send(occurrence_ids=ids, now=DUE + dt.timedelta(seconds=30))
+    assert terminated and summary.sent == ids
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users)
+    assert set(ReminderOccurrence.objects.values_list("status", flat=True)) == {"sent"}
+
+
 @pytest.mark.parametrize("who", ["unverified", "unsubscribed", "inactive", "suppressed"])
 def test_members_who_may_not_get_reminders_get_nothing(
     who, due_schedule, django_capture_on_commit_callbacks

@@ -1,0 +1,105 @@
+"""The report of bench/mixed.py: Markdown, as docs/benchmarks.md quotes it."""
+
+from __future__ import annotations
+
+P99_LIMIT = 5.0
+CRASH_BOUND_S = 300
+
+
+def _s(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} s"
+
+
+def targets(r: dict) -> dict[str, bool]:
+    """Each target of issue 14 and whether this run met it."""
+    lg, rm, cp = r["logs"], r["reminders"], r["campaign"]
+    sink = cp["sink"]
+    return {
+        f"p99 under load <= {P99_LIMIT:g}x unloaded, every endpoint": all(
+            row["met"] for row in r["endpoints"]
+        ),
+        "0 errors that were not a clear error (clear ones retried)": not r["errors"]["unexpected"],
+        "0 lost logs, 0 duplicated logs": lg["lost"] == 0 and lg["duplicated"] == 0,
+        "every reminder at the sink once (the one 250/ledger duplicate counted apart)": (
+            rm["sink_distinct"] == rm["expected_sends"]
+        ),
+        "reminder duplicates <= 1 per killed worker process": (
+            rm["sink_duplicates"] <= r["killed_worker"].get("processes", 1)
+        ),
+        f"a killed worker's reminders within {CRASH_BOUND_S} s of due": (
+            rm["killed_rows_late_max_s"] is not None
+            and rm["killed_rows_late_max_s"] <= CRASH_BOUND_S
+        ),
+        "every campaign email at the sink exactly once": (
+            sink.get("distinct") == cp["recipients"] and sink.get("duplicates") == 0
+        ),
+        "campaign finished without an editor": cp["status"] == "sent" and not cp["editor_resumes"],
+        "RSS flat after warm-up (last <= 1.25 x first, every process)": all(
+            row["last_mb"] <= 1.25 * row["after_warmup_mb"] for row in r["rss"].values()
+        ),
+    }
+
+
+def print_report(r: dict) -> None:
+    c = r["conditions"]
+    print(
+        f"\n## Mixed load: {c['users']} members x {c['run_time_s']} s, campaign to "
+        f"{c['recipients']:,}, {c['reminders']:,} reminders due in one minute, chaos "
+        f"{'on' if c['chaos'] else 'off'}; {c['cpus']} CPUs, {c['finished_utc']}\n"
+    )
+    print(
+        f"/proc/loadavg: start `{c['loadavg_start']}`, end of load `{c['loadavg_end_of_load']}`\n"
+    )
+    print(
+        f"| endpoint | unloaded p50 / p99 ms | loaded p50 / p99 ms | p99 ratio (<= {P99_LIMIT:g}) "
+        "| requests | retried attempts |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    for row in r["endpoints"]:
+        before, after = row["unloaded"], row["loaded"]
+        ratio = "-" if row["p99_ratio"] is None else f"{row['p99_ratio']:.1f}"
+        print(
+            f"| {row['endpoint']} | {before.get('p50', 0):.0f} / {before.get('p99', 0):.0f} "
+            f"| {after.get('p50', 0):.0f} / {after.get('p99', 0):.0f} "
+            f"| {ratio}{'' if row['met'] else ' **missed**'} | {after.get('requests', 0):,} "
+            f"| {row['retries'].get('requests', 0)} |"
+        )
+    errors = r["errors"]
+    print(f"\n- answers that were not a clear error: {errors['unexpected'] or 'none'}")
+    print(f"- clear errors (5xx, connection) the client retried: {errors['clear_then_retried']}")
+    lg = r["logs"]
+    print(
+        f"- logs: {lg['writes']:,} writes ({lg['outcomes']}), {lg['retried']} needed a retry; "
+        f"told saved {lg['told_saved']:,}, rows {lg['rows']:,}: lost {lg['lost']}, duplicated "
+        f"{lg['duplicated']}, saved though the client was not told "
+        f"{lg['saved_but_client_not_told']}"
+    )
+    rm = r["reminders"]
+    print(
+        f"- reminders: {rm['schedules']:,} due; ledger {rm['ledger']}; at the sink "
+        f"{rm['sink_distinct']:,} distinct + {rm['sink_duplicates']} duplicate(s) "
+        f"{rm['duplicated_ids']}; after due: p50 {_s(rm['late_p50_s'])}, p99 "
+        f"{_s(rm['late_p99_s'])}, max {_s(rm['late_max_s'])}; {rm['over_5_min']} over 5 min"
+    )
+    print(
+        f"- killed worker: {r['killed_worker']}; its {rm['killed_worker_rows']} 'sending' rows: "
+        f"{rm['killed_rows_at_sink']} at the sink, the last {_s(rm['killed_rows_late_max_s'])} "
+        "after due"
+    )
+    cp = r["campaign"]
+    print(
+        f"- campaign: {cp['status']}, sent_count {cp['sent_count']:,}, deliveries "
+        f"{cp['deliveries']}, at the sink {cp['sink']}; paused itself and resumed as an "
+        f"editor would: {len(cp['editor_resumes'])} time(s)"
+    )
+    print(f"- sink: {r['sink']}; drained {r['drained_after_s']} s after the load ended")
+    print("- chaos: " + "; ".join(f"{e['t']} s {e['what']}" for e in r["chaos"]))
+    print("\n| process | RSS after warm-up MB | last MB | peak MB |\n|---|---:|---:|---:|")
+    for name, row in r["rss"].items():
+        print(
+            f"| {name} | {row['after_warmup_mb']:.0f} | {row['last_mb']:.0f} "
+            f"| {row['peak_mb']:.0f} |"
+        )
+    print("\n| target | met |\n|---|---|")
+    for target, met in targets(r).items():
+        print(f"| {target} | {'yes' if met else '**no**'} |")
