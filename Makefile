@@ -10,7 +10,7 @@ SITE_URL ?= http://127.0.0.1:$(PORT)
 # Extra pytest arguments, e.g. make test PYTEST_ARGS="-m 'not e2e' -x"
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev system-deps lint format bench-api bench-reminders bench-members clean
+.PHONY: run test install install-dev system-deps lint format bench-members bench-reminders bench-campaign bench-mixed clean
 
 run: install ## Start web + Celery worker + beat on the embedded default (SQLite, filesystem broker).
 	$(PY) manage.py migrate --noinput
@@ -58,7 +58,14 @@ format:
 clean:
 	rm -rf var/broker var/mail var/celerybeat-schedule*
 
-# Extra bench/members.py arguments, e.g. make bench-members BENCH_ARGS="--members 100 --rounds 1"
+# Benchmarks (docs/benchmarks.md). Extra arguments in BENCH_ARGS, e.g.
+# make bench-members BENCH_ARGS="--members 100 --rounds 1"
 BENCH_ARGS ?=
-bench-members: install-dev ## Members benchmark: dashboard, library, me/stats, POST sessions vs framework floors (docs/benchmarks.md).
+bench-members: install-dev ## Members: dashboard, library, me/stats, POST sessions vs framework floors.
 	$(PY) bench/members.py --json var/bench/members.json $(BENCH_ARGS)
+bench-reminders: install-dev ## Reminders: 100,000 due in one minute vs the raw SMTP ceiling.
+	$(PY) bench/reminders.py $(BENCH_ARGS)
+bench-campaign: install-dev ## Campaigns: 100,000 subscribers vs the raw SMTP ceiling, then a SIGKILL run.
+	$(PY) bench/campaign.py $(BENCH_ARGS)
+bench-mixed: install-dev ## Mixed load: 200 members for 10 minutes while mail goes out, with chaos.
+	$(PY) bench/mixed.py $(BENCH_ARGS)
