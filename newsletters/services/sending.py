@@ -34,8 +34,14 @@ from newsletters.services.base import (
 )
 from newsletters.services.campaigns import campaign_email_context
 from wellness import emails
+from wellness.db import db_call_outliving_disconnect
 
 logger = logging.getLogger(__name__)
+
+# After a 250, recording 'sent' survives a database restart this long (reconnecting). Well
+# below STALE_SENDING - CLAIM_RENEW_SECONDS (4 min): the chunk's claim still holds when it
+# gives up, so no other task can have taken the row meanwhile.
+MARK_SENT_PATIENCE_SECONDS = 20.0
 
 Status = Campaign.Status
 DStatus = Delivery.Status
@@ -138,6 +144,18 @@ def _mark_sent_sql() -> tuple[str, str]:
 
 
 def _mark_sent(delivery_id: int, claim: dt.datetime) -> bool:
+    """Record the server's 250 of one row (see ``_mark_sent_once``). The message is
+    already accepted: if the database connection dies here (a restart or failover),
+    failing the chunk would leave the row 'sending' until the sweep hands it to another
+    task, which sends it again; so the statements are repeated on a fresh connection for
+    up to ``MARK_SENT_PATIENCE_SECONDS``."""
+    return db_call_outliving_disconnect(
+        functools.partial(_mark_sent_once, delivery_id, claim),
+        patience_seconds=MARK_SENT_PATIENCE_SECONDS,
+    )
+
+
+def _mark_sent_once(delivery_id: int, claim: dt.datetime) -> bool:
     """Right after the server's 250 (the at-most-once window is this one round trip), so
     plain SQL: no ORM query built per message.
 

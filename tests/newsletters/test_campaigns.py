@@ -256,6 +256,45 @@ def test_a_chunk_that_loses_its_claim_mid_send_repeats_at_most_one_message(
     assert sorted(sent) == sorted(addresses) and max(Counter(sent).values()) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_database_restarting_after_a_250_does_not_send_the_campaign_twice(
+    postgres_required, monkeypatch
+):
+    """The server accepted a message, then the database connection died (a PostgreSQL
+    restart): the chunk reconnects and records 'sent' instead of failing and leaving its
+    rows 'sending' for the sweep, which would send them again."""
+    from django.db import connections
+
+    from newsletters.services import base
+    from newsletters.services import sending as module
+
+    monkeypatch.setattr(base, "task_enqueue", lambda **kw: False)  # no eager cascade
+    addresses = readers(3)
+    campaign = CampaignFactory()
+    campaign_send(campaign=campaign)
+    (chunk,) = campaign_advance(campaign_id=campaign.pk).chunks
+    real_send = module.emails.email_send_batch
+    terminated: list[int] = []
+
+    def accepted_then_database_restarts(batch, connection=None):
+        outcomes = real_send(batch, connection=connection)
+        if not terminated:  # the first 250, then this test's database connection dies
+            pid = connections["default"].connection.info.backend_pid
+            with connections["default"].copy().cursor() as other:
+                other.execute("SELECT pg_terminate_backend(%s)", [pid])
+            terminated.append(pid)
+        return outcomes
+
+    monkeypatch.setattr(module.emails, "email_send_batch", accepted_then_database_restarts)
+    result = campaign_chunk_send(campaign_id=campaign.pk, after_id=chunk[0], last_id=chunk[1])
+    assert terminated and result.sent == 3 and not result.stopped
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+    assert sorted(recipients_of(mail.outbox, campaign)) == sorted(addresses)
+    monkeypatch.setattr(module.emails, "email_send_batch", real_send)
+    assert drain(campaign).status == "sent"
+    assert sorted(recipients_of(mail.outbox, campaign)) == sorted(addresses)
+
+
 def test_a_scheduled_campaign_starts_when_due():
     readers(2)
     campaign = CampaignFactory()
