@@ -144,6 +144,9 @@ class Campaign(models.Model):
     failed_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0)
     consecutive_failures = models.PositiveIntegerField(default=0)
+    # Since when the email server has accepted nothing of this campaign, only answering
+    # temporary failures (an outage); cleared by the next message it accepts.
+    transient_since = models.DateTimeField(null=True, blank=True)
     pause_reason = models.CharField(max_length=500, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -10,17 +10,19 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from accounts.models import User
 from newsletters.models import Campaign
 from newsletters.services import (
+    ChunkResult,
     campaign_advance,
     campaign_chunk_send,
     campaign_test_send,
     campaigns_tick,
     subscription_confirmation_send,
 )
+from newsletters.services.base import transient_retry_countdown
 from wellness.tasks import EMAIL_RETRY_POLICY
 
 logger = logging.getLogger(__name__)
@@ -55,18 +57,27 @@ def campaign_advance_task(campaign_id: int) -> dict:
 
 @shared_task(
     name="newsletters.tasks.campaign_chunk_send_task",
+    bind=True,
     ignore_result=True,
     acks_late=True,
     reject_on_worker_lost=True,
+    # An outage stops a chunk; it is retried with a backoff until the server accepts
+    # again or the campaign pauses itself (NEWSLETTER_TRANSIENT_PAUSE_AFTER). Past this
+    # count (hours at 60 s apart) the minute sweep still offers the rows again.
+    max_retries=200,
 )
-def campaign_chunk_send_task(campaign_id: int, after_id: int, last_id: int) -> dict:
+def campaign_chunk_send_task(self: Task, campaign_id: int, after_id: int, last_id: int) -> dict:
     """Send one chunk over one SMTP connection; safe to run twice (rows are claimed).
 
     Late acknowledgement: a worker that dies mid-chunk leaves the message to be
     redelivered and its claimed rows to the sweep; the claim keeps both from sending a
-    row twice. Transient failures go back to the queue and the sweep retries them.
+    row twice. A recipient's temporary failure goes back to the queue for the sweep; an
+    outage (several in a row) stops the chunk, which runs again after a backoff.
     """
-    return asdict(campaign_chunk_send(campaign_id=campaign_id, after_id=after_id, last_id=last_id))
+    result = campaign_chunk_send(campaign_id=campaign_id, after_id=after_id, last_id=last_id)
+    if result.stopped == ChunkResult.TRANSIENT and self.request.retries < self.max_retries:
+        raise self.retry(countdown=transient_retry_countdown(self.request.retries))
+    return asdict(result)
 
 
 @shared_task(name="newsletters.tasks.newsletters_tick", ignore_result=True)

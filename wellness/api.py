@@ -12,6 +12,9 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from wellness.db import DB_CONNECTION_ERRORS
+from wellness.views import DATABASE_UNAVAILABLE_DETAIL, database_unavailable
+
 logger = logging.getLogger("kneadful.api")
 
 
@@ -28,10 +31,16 @@ class SafeJSONParser(JSONParser):
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler for its own exceptions; JSON too for a body over Django's size limit
-    (413) and for anything unexpected (500, logged with its traceback)."""
+    (413), a lost database connection (503 with ``Retry-After``, logged as a warning) and
+    anything unexpected (500, logged with its traceback)."""
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response
+    if isinstance(exc, DB_CONNECTION_ERRORS):
+        unavailable = Response(
+            {"detail": DATABASE_UNAVAILABLE_DETAIL}, status=status.HTTP_503_SERVICE_UNAVAILABLE
+        )
+        return database_unavailable(context["request"], exc, unavailable)  # type: ignore[return-value]
     if isinstance(exc, RequestDataTooBig):
         return Response(
             {"detail": "The request body is too large."},

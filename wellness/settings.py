@@ -398,6 +398,10 @@ NEWSLETTER_PARALLEL_CHUNKS = config.integer("NEWSLETTER_PARALLEL_CHUNKS", 4)
 NEWSLETTER_SEND_RATE = config.number("NEWSLETTER_SEND_RATE", 0)
 # A campaign pauses itself after this many failed sends in a row (and says why).
 NEWSLETTER_MAX_CONSECUTIVE_FAILURES = config.integer("NEWSLETTER_MAX_CONSECUTIVE_FAILURES", 50)
+# Temporary SMTP failures (4xx, refused or reset connections, timeouts) never count as
+# failures: the chunk stops and is retried with a backoff. Only when the server has
+# accepted nothing for this many seconds does the campaign pause itself (and say why).
+NEWSLETTER_TRANSIENT_PAUSE_AFTER = config.integer("NEWSLETTER_TRANSIENT_PAUSE_AFTER", 30 * 60)
 # Double opt-in: at most one confirmation email per address per interval (seconds); the
 # link in it works for NEWSLETTER_CONFIRM_MAX_AGE seconds.
 NEWSLETTER_CONFIRM_INTERVAL = config.integer("NEWSLETTER_CONFIRM_INTERVAL", 3600)

@@ -33,6 +33,18 @@ FLUSH_SECONDS = 1.0  # how often a chunk adds its counts to the campaign (progre
 
 MAX_ATTEMPTS = 3  # transient failures of one message before it counts as failed
 
+# Temporary failures (4xx, connection refused/reset, timeouts) of this many recipients in
+# a row, with nothing accepted between them: the server, not the recipients, is unwell.
+# The chunk stops, hands its rows back without charging them an attempt, and is retried
+# after ``transient_retry_countdown``. A temporary failure followed by an acceptance was
+# the recipient's own: it costs that row one of its MAX_ATTEMPTS.
+TRANSIENT_STREAK = 3
+
+
+def transient_retry_countdown(retries: int) -> float:
+    """Seconds before a chunk stopped by an outage runs again: 5, 10, 20, 40, then 60."""
+    return float(min(60, 5 * 2 ** min(retries, 4)))
+
 
 def _setting(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
@@ -48,6 +60,12 @@ def parallel_chunks() -> int:
 
 def failure_limit() -> int:
     return max(1, int(_setting("NEWSLETTER_MAX_CONSECUTIVE_FAILURES", 50)))
+
+
+def transient_pause_after() -> dt.timedelta:
+    """How long an outage (nothing accepted, only temporary failures) may last before the
+    campaign pauses itself; until then it needs no editor."""
+    return dt.timedelta(seconds=max(1, int(_setting("NEWSLETTER_TRANSIENT_PAUSE_AFTER", 1800))))
 
 
 class CampaignStateError(Exception):

@@ -155,6 +155,7 @@ def _start(campaign: Campaign, *, now: dt.datetime) -> None:
     campaign.send_at = campaign.send_at or now
     campaign.pause_reason = ""
     campaign.consecutive_failures = 0
+    campaign.transient_since = None
     campaign.save()
     transaction.on_commit(partial(_advance_enqueue, campaign.pk))
 
@@ -211,7 +212,16 @@ def campaign_resume(*, campaign: Campaign, now: dt.datetime | None = None) -> Ca
     campaign.status = Status.SENDING
     campaign.pause_reason = ""
     campaign.consecutive_failures = 0
-    campaign.save(update_fields=["status", "pause_reason", "consecutive_failures", "updated_at"])
+    campaign.transient_since = None
+    campaign.save(
+        update_fields=[
+            "status",
+            "pause_reason",
+            "consecutive_failures",
+            "transient_since",
+            "updated_at",
+        ]
+    )
     ranges = _queued_ranges(campaign_id=campaign.pk, now=now)
     transaction.on_commit(partial(_chunks_enqueue, campaign.pk, ranges))
     transaction.on_commit(partial(_advance_enqueue, campaign.pk))

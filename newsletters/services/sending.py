@@ -28,14 +28,22 @@ from newsletters.services.base import (
     FLUSH_SECONDS,
     MAX_ATTEMPTS,
     STATUS_CHECK_SECONDS,
+    TRANSIENT_STREAK,
     _advance_enqueue,
     _setting,
     failure_limit,
+    transient_pause_after,
 )
 from newsletters.services.campaigns import campaign_email_context
 from wellness import emails
+from wellness.db import db_call_outliving_disconnect
 
 logger = logging.getLogger(__name__)
+
+# After a 250, recording 'sent' survives a database restart this long (reconnecting). Well
+# below STALE_SENDING - CLAIM_RENEW_SECONDS (4 min): the chunk's claim still holds when it
+# gives up, so no other task can have taken the row meanwhile.
+MARK_SENT_PATIENCE_SECONDS = 20.0
 
 Status = Campaign.Status
 DStatus = Delivery.Status
@@ -50,7 +58,11 @@ class ChunkResult:
     failed: int = 0
     skipped: int = 0
     retry: int = 0
-    stopped: str = ""  # "paused", "cancelled" or "" (ran to the end)
+    # "paused", "cancelled", "transient" (the server is unwell: retry the chunk later)
+    # or "" (ran to the end)
+    stopped: str = ""
+
+    TRANSIENT = "transient"
 
 
 class _RateCap:
@@ -138,6 +150,18 @@ def _mark_sent_sql() -> tuple[str, str]:
 
 
 def _mark_sent(delivery_id: int, claim: dt.datetime) -> bool:
+    """Record the server's 250 of one row (see ``_mark_sent_once``). The message is
+    already accepted: if the database connection dies here (a restart or failover),
+    failing the chunk would leave the row 'sending' until the sweep hands it to another
+    task, which sends it again; so the statements are repeated on a fresh connection for
+    up to ``MARK_SENT_PATIENCE_SECONDS``."""
+    return db_call_outliving_disconnect(
+        functools.partial(_mark_sent_once, delivery_id, claim),
+        patience_seconds=MARK_SENT_PATIENCE_SECONDS,
+    )
+
+
+def _mark_sent_once(delivery_id: int, claim: dt.datetime) -> bool:
     """Right after the server's 250 (the at-most-once window is this one round trip), so
     plain SQL: no ORM query built per message.
 
@@ -235,6 +259,42 @@ def _recipients(
     return out, skipped
 
 
+def _streak_hand_back(streak: list[tuple[int, str]], *, claim: dt.datetime, charged: bool) -> None:
+    """Rows refused temporarily go back to queued with their reason; ``charged=False``
+    (an outage, not their fault) gives back the attempt their claim took."""
+    refund: dict[str, Any] = {} if charged else {"attempts": F("attempts") - 1}
+    for pk, reason in streak:
+        _mark([pk], DStatus.QUEUED, claim=claim, error=reason[:500], **refund)
+    streak.clear()
+
+
+def _outage_note(campaign_id: int, *, last_error: str) -> None:
+    """A chunk met an outage: remember since when the server accepts nothing; past
+    ``NEWSLETTER_TRANSIENT_PAUSE_AFTER`` the campaign pauses itself and says why."""
+    now = tz.now()
+    Campaign.objects.filter(pk=campaign_id, transient_since__isnull=True).update(
+        transient_since=now, updated_at=now
+    )
+    bound = transient_pause_after()
+    paused = Campaign.objects.filter(
+        pk=campaign_id, status=Status.SENDING, transient_since__lte=now - bound
+    ).update(
+        status=Status.PAUSED,
+        pause_reason=(
+            _(
+                "Paused automatically: the email server has accepted nothing for "
+                "%(minutes)d minutes, only temporary failures. Last error: %(error)s"
+            )
+            % {"minutes": int(bound.total_seconds() // 60), "error": last_error or "-"}
+        )[:500],
+        updated_at=now,
+    )
+    if paused:
+        logger.error("Campaign %s paused: the email server failed for %s", campaign_id, bound)
+    else:
+        logger.warning("Campaign %s: the email server is failing (%s)", campaign_id, last_error)
+
+
 class _Progress:
     """Running counts of one chunk, added to the campaign about once a second."""
 
@@ -256,6 +316,7 @@ class _Progress:
         }
         if self.success_since_flush:
             updates["consecutive_failures"] = self.run
+            updates["transient_since"] = None  # the server accepts messages again
         elif self.failures_since_flush:
             updates["consecutive_failures"] = F("consecutive_failures") + self.failures_since_flush
         # A finished campaign was recounted from the ledger, where these rows already were
@@ -333,6 +394,10 @@ def campaign_chunk_send(
     connection = connection or get_connection()
     held, renewed, checked = set(ids), time.monotonic(), time.monotonic()
     last_error = ""
+    # Rows refused temporarily since the last acceptance, still held: (id, reason). Judged
+    # by what comes next: an acceptance (theirs, an attempt each) or TRANSIENT_STREAK of
+    # them (an outage: handed back uncharged with the untried rows, the chunk retried).
+    streak: list[tuple[int, str]] = []
     try:
         for index, (delivery, recipient) in enumerate(outgoing):
             clock = time.monotonic()
@@ -343,7 +408,8 @@ def campaign_chunk_send(
                 )
                 if status != Status.SENDING:
                     result.stopped = status or "cancelled"
-                    rest = [d.pk for d, _ in outgoing[index:]]
+                    rest = [pk for pk, _ in streak] + [d.pk for d, _ in outgoing[index:]]
+                    streak.clear()
                     if status == Status.PAUSED:
                         _mark(rest, DStatus.QUEUED, claim=claim)
                     else:
@@ -351,12 +417,14 @@ def campaign_chunk_send(
                     break
             if clock - renewed > CLAIM_RENEW_SECONDS:
                 fresh = max(tz.now(), claim + dt.timedelta(microseconds=1))
-                held = _claim_renew(ids=[d.pk for d, _ in outgoing[index:]], claim=claim, now=fresh)
+                mine = [pk for pk, _ in streak] + [d.pk for d, _ in outgoing[index:]]
+                held = _claim_renew(ids=mine, claim=claim, now=fresh)
                 claim, renewed = fresh, clock
             if delivery.pk not in held:  # the sweep handed it to another task
                 continue
             if clock - progress.flushed > FLUSH_SECONDS and progress.flush(last_error=last_error):
                 result.stopped = Status.PAUSED
+                _streak_hand_back(streak, claim=claim, charged=True)
                 _mark([d.pk for d, _ in outgoing[index:]], DStatus.QUEUED, claim=claim)
                 break
             message = renderer.build(user=recipient, context={})
@@ -367,6 +435,7 @@ def campaign_chunk_send(
             rate.acquire()
             outcome = emails.email_send_batch([(recipient, message)], connection=connection)[0]
             if outcome.sent:
+                _streak_hand_back(streak, claim=claim, charged=True)
                 if not _mark_sent(delivery.pk, claim):
                     # Our claim is gone (a stall longer than STALE_SENDING, or the sweep
                     # misjudged us dead): send nothing more that is no longer ours, so at
@@ -390,24 +459,38 @@ def campaign_chunk_send(
                 result.skipped += 1
                 progress.skipped += 1
                 continue
+            if outcome.transient and delivery.attempts < MAX_ATTEMPTS:
+                streak.append((delivery.pk, outcome.reason))
+                result.retry += 1
+                if len(streak) >= TRANSIENT_STREAK:
+                    result.stopped = ChunkResult.TRANSIENT
+                    _streak_hand_back(streak, claim=claim, charged=False)
+                    untried = [d.pk for d, _ in outgoing[index + 1 :]]
+                    _mark(untried, DStatus.QUEUED, claim=claim, attempts=F("attempts") - 1)
+                    break
+                continue
+            # Refused for good (5xx), or temporarily once too often: the only failures
+            # that count towards the campaign's self-pause.
+            _mark([delivery.pk], DStatus.FAILED, claim=claim, error=outcome.reason[:500])
+            result.failed += 1
+            progress.failed += 1
             progress.run += 1
             progress.failures_since_flush += 1
-            if outcome.transient and delivery.attempts < MAX_ATTEMPTS:
-                _mark([delivery.pk], DStatus.QUEUED, claim=claim, error=outcome.reason[:500])
-                result.retry += 1
-            else:
-                _mark([delivery.pk], DStatus.FAILED, claim=claim, error=outcome.reason[:500])
-                result.failed += 1
-                progress.failed += 1
             if progress.run >= failure_limit():
                 progress.flush(last_error=last_error)
                 result.stopped = Status.PAUSED
+                _streak_hand_back(streak, claim=claim, charged=True)
                 _mark([d.pk for d, _ in outgoing[index + 1 :]], DStatus.QUEUED, claim=claim)
                 break
     finally:
         if own_connection:
             emails.email_connection_close(connection)
         progress.flush(last_error=last_error)
-    if not result.stopped:
+    if result.stopped == ChunkResult.TRANSIENT:
+        _outage_note(campaign_id, last_error=last_error)
+    elif not result.stopped:
+        # Rows refused temporarily at the very end: nothing after them was accepted, but
+        # too few to call it an outage; the sweep offers them again (an attempt each).
+        _streak_hand_back(streak, claim=claim, charged=True)
         _advance_enqueue(campaign_id)
     return result

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import time
@@ -12,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone as tz
 
@@ -24,6 +23,7 @@ from reminders.services.actions import REMINDER_ACTION_SALTS, reminder_action_to
 from reminders.services.dispatch import REMINDER_LATE_LIMIT
 from routines.selectors import member_practised_on
 from wellness import emails
+from wellness.db import db_call_outliving_disconnect
 
 REMINDER_MAX_ATTEMPTS = 6
 # A sender refreshes its claim this often between two messages, far below
@@ -158,20 +158,13 @@ def reminder_email_context(
 
 
 def _occurrence_mark_sent(*, occurrence_id: int, claim: dt.datetime) -> None:
-    """Record the 250 of one row; outlives a database restart (bounded), see below."""
-    deadline = time.monotonic() + REMINDER_MARK_SENT_PATIENCE_SECONDS
-    while True:
-        try:
-            return _occurrence_mark_sent_once(occurrence_id=occurrence_id, claim=claim)
-        except (OperationalError, InterfaceError):
-            # The connection died (a database restart or failover). The message is already
-            # accepted: giving up would let the sweep send it again. Reconnect and retry,
-            # unless a transaction is open (its work is lost anyway) or patience ran out.
-            if db_connection.in_atomic_block or time.monotonic() > deadline:
-                raise
-            with contextlib.suppress(DatabaseError):
-                db_connection.close()
-            time.sleep(0.5)
+    """Record the 250 of one row. The message is already accepted: if the database
+    connection dies here (a restart or failover), giving up would let the sweep send it
+    again, so the statement is repeated on a fresh connection for a bounded time."""
+    db_call_outliving_disconnect(
+        functools.partial(_occurrence_mark_sent_once, occurrence_id=occurrence_id, claim=claim),
+        patience_seconds=REMINDER_MARK_SENT_PATIENCE_SECONDS,
+    )
 
 
 def _occurrence_mark_sent_once(*, occurrence_id: int, claim: dt.datetime) -> None:

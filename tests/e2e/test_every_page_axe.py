@@ -422,12 +422,13 @@ def _post_pages(pages: dict, live_server, world: World, audit: Audit) -> None:
 
 
 def _error_pages(pages: dict, live_server, audit: Audit) -> None:
-    """403, 404 and 500 as a production site shows them (DEBUG off)."""
+    """403, 404, 500 and 503 (the database lost) as a production site shows them (DEBUG off)."""
     with override_settings(DEBUG=False):
         for role, path, status in [
             (MEMBER, reverse("editor:series_list"), 403),
             (ANON, "/no-such-page/", 404),
             (ANON, "/broken/", 500),
+            (ANON, "/database-down/", 503),
         ]:
             response = pages[role].goto(live_server.url + path)
             assert response is not None and response.status == status, (path, response)
@@ -466,5 +467,5 @@ def test_every_page_at_phone_and_desktop_width_has_no_serious_axe_violation(
             audit(page, "api-docs, an operation open to try")
     _post_pages(pages, live_server, world, audit)
     _error_pages(pages, live_server, audit)
-    assert audit.pages == sum(map(len, PAGES.values())) + 9
+    assert audit.pages == sum(map(len, PAGES.values())) + 10
     assert audit.found == [], "\n".join(audit.found)

@@ -173,15 +173,24 @@ def test_cancel_stops_for_good(small_chunks):
 
 
 class RefusingBackend(LocmemBackend):
+    """Every message refused temporarily: the email server is in an outage."""
+
     def send_messages(self, messages):
         raise smtplib.SMTPDataError(451, b"4.3.0 try later")
+
+
+class RejectingBackend(LocmemBackend):
+    """Every recipient refused for good (as a relay that forbids our sender does)."""
+
+    def send_messages(self, messages):
+        raise smtplib.SMTPDataError(550, b"5.7.1 relaying denied")
 
 
 def test_the_campaign_pauses_itself_after_n_failures_in_a_row_and_says_why(small_chunks, settings):
     settings.NEWSLETTER_MAX_CONSECUTIVE_FAILURES = 4
     settings.NEWSLETTER_CHUNK_SIZE = 10
-    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
-    readers(8)
+    settings.EMAIL_BACKEND = f"{__name__}.RejectingBackend"
+    addresses = readers(8)
     campaign = CampaignFactory()
     campaign_send(campaign=campaign)
     (chunk,) = campaign_advance(campaign_id=campaign.pk).chunks
@@ -189,14 +198,89 @@ def test_the_campaign_pauses_itself_after_n_failures_in_a_row_and_says_why(small
     campaign.refresh_from_db()
     assert result.stopped == "paused"
     assert campaign.status == "paused"
-    assert "4 failed sends in a row" in campaign.pause_reason and "451" in campaign.pause_reason
-    # Nothing lost: transient failures and the untried rows wait for the resume.
-    assert Counter(Delivery.objects.values_list("status", flat=True)) == {"queued": 8}
+    assert "4 failed sends in a row" in campaign.pause_reason and "550" in campaign.pause_reason
+    # The refused rows failed; the untried rows wait for the resume.
+    assert Counter(Delivery.objects.values_list("status", flat=True)) == {"failed": 4, "queued": 4}
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     campaign_resume(campaign=campaign)
     drain(campaign)
-    assert len(recipients_of(mail.outbox, campaign)) == 8
+    assert sorted(recipients_of(mail.outbox, campaign)) == sorted(addresses[4:])
+
+
+def test_an_smtp_outage_stops_the_chunk_without_costing_anything_until_the_bound(
+    small_chunks, settings
+):
+    """Temporary failures in a row: the chunk stops, every row stays queued with no
+    attempt spent and nothing counts towards the self-pause. Only an outage longer than
+    NEWSLETTER_TRANSIENT_PAUSE_AFTER pauses the campaign, saying why."""
+    settings.NEWSLETTER_MAX_CONSECUTIVE_FAILURES = 2
+    settings.NEWSLETTER_CHUNK_SIZE = 10
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    addresses = readers(8)
+    campaign = CampaignFactory()
+    campaign_send(campaign=campaign)
+    (chunk,) = campaign_advance(campaign_id=campaign.pk).chunks
+    for _ in range(2):  # the first stop and a retry within the bound
+        result = campaign_chunk_send(campaign_id=campaign.pk, after_id=chunk[0], last_id=chunk[1])
+        assert (result.stopped, result.retry, result.failed) == ("transient", 3, 0)
+        campaign.refresh_from_db()
+        assert campaign.status == "sending" and campaign.transient_since is not None
+        assert campaign.consecutive_failures == 0 and campaign.failed_count == 0
+        assert list(Delivery.objects.values_list("status", "attempts").distinct()) == [
+            ("queued", 0)
+        ]
+
+    Campaign.objects.filter(pk=campaign.pk).update(
+        transient_since=timezone.now() - dt.timedelta(seconds=1801)
+    )
+    result = campaign_chunk_send(campaign_id=campaign.pk, after_id=chunk[0], last_id=chunk[1])
+    campaign.refresh_from_db()
+    assert campaign.status == "paused"
+    assert "accepted nothing for 30 minutes" in campaign.pause_reason
+    assert "451" in campaign.pause_reason
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    campaign_resume(campaign=campaign)
+    campaign.refresh_from_db()
+    assert campaign.transient_since is None
+    drain(campaign)
+    sent = recipients_of(mail.outbox, campaign)
+    assert sorted(sent) == sorted(addresses) and max(Counter(sent).values()) == 1
+
+
+class OneRecipientRefusedBackend(LocmemBackend):
+    """The server works; one mailbox answers 452 (over quota) every time."""
+
+    refused = ""
+
+    def send_messages(self, messages):
+        if messages[0].to[0] == self.refused:
+            raise smtplib.SMTPDataError(452, b"4.2.2 mailbox full")
+        return super().send_messages(messages)
+
+
+def test_a_recipients_own_temporary_failure_costs_its_attempts_and_fails_it_alone(
+    small_chunks, settings
+):
+    """A temporary failure followed by an acceptance is the recipient's: it costs that row
+    an attempt, and after MAX_ATTEMPTS the row fails; the campaign finishes."""
+    settings.NEWSLETTER_CHUNK_SIZE = 10
+    settings.EMAIL_BACKEND = f"{__name__}.OneRecipientRefusedBackend"
+    addresses = readers(5)
+    OneRecipientRefusedBackend.refused = addresses[1]
+    campaign = CampaignFactory()
+    campaign_send(campaign=campaign)
+    campaign_advance(campaign_id=campaign.pk)
+    for _ in range(3):  # the first send, then (as the sweep would) the row offered again
+        queued = Delivery.objects.filter(status="queued").order_by("subscriber_id")
+        first, last = queued.first().subscriber_id, queued.last().subscriber_id
+        campaign_chunk_send(campaign_id=campaign.pk, after_id=first - 1, last_id=last)
+    campaign = drain(campaign)
+    assert campaign.status == "sent" and (campaign.sent_count, campaign.failed_count) == (4, 1)
+    refused = Delivery.objects.get(subscriber__email=addresses[1])
+    assert (refused.status, refused.attempts) == ("failed", 3) and "452" in refused.error
+    assert sorted(recipients_of(mail.outbox, campaign)) == sorted(addresses[:1] + addresses[2:])
 
 
 def test_rows_a_dead_worker_held_are_sent_once_after_the_sweep(small_chunks):
@@ -254,6 +338,45 @@ def test_a_chunk_that_loses_its_claim_mid_send_repeats_at_most_one_message(
     drain(campaign)
     sent = recipients_of(mail.outbox, campaign)
     assert sorted(sent) == sorted(addresses) and max(Counter(sent).values()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_restarting_after_a_250_does_not_send_the_campaign_twice(
+    postgres_required, monkeypatch
+):
+    """The server accepted a message, then the database connection died (a PostgreSQL
+    restart): the chunk reconnects and records 'sent' instead of failing and leaving its
+    rows 'sending' for the sweep, which would send them again."""
+    from django.db import connections
+
+    from newsletters.services import base
+    from newsletters.services import sending as module
+
+    monkeypatch.setattr(base, "task_enqueue", lambda **kw: False)  # no eager cascade
+    addresses = readers(3)
+    campaign = CampaignFactory()
+    campaign_send(campaign=campaign)
+    (chunk,) = campaign_advance(campaign_id=campaign.pk).chunks
+    real_send = module.emails.email_send_batch
+    terminated: list[int] = []
+
+    def accepted_then_database_restarts(batch, connection=None):
+        outcomes = real_send(batch, connection=connection)
+        if not terminated:  # the first 250, then this test's database connection dies
+            pid = connections["default"].connection.info.backend_pid
+            with connections["default"].copy().cursor() as other:
+                other.execute("SELECT pg_terminate_backend(%s)", [pid])
+            terminated.append(pid)
+        return outcomes
+
+    monkeypatch.setattr(module.emails, "email_send_batch", accepted_then_database_restarts)
+    result = campaign_chunk_send(campaign_id=campaign.pk, after_id=chunk[0], last_id=chunk[1])
+    assert terminated and result.sent == 3 and not result.stopped
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+    assert sorted(recipients_of(mail.outbox, campaign)) == sorted(addresses)
+    monkeypatch.setattr(module.emails, "email_send_batch", real_send)
+    assert drain(campaign).status == "sent"
+    assert sorted(recipients_of(mail.outbox, campaign)) == sorted(addresses)
 
 
 def test_a_scheduled_campaign_starts_when_due():

@@ -4,12 +4,14 @@ exactly the bytes the MIME tree would give, with their own links and headers onl
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from email import message_from_bytes
 
 import pytest
 from django.core import mail, signing
 from django.test import override_settings
+from django.utils import timezone
 
 from accounts.services.emails import email_preferences_update
 from newsletters import links
@@ -219,3 +221,46 @@ def test_over_smtp_each_envelope_carries_its_recipients_own_message(settings, mo
         text, html = (p.get_payload(decode=True).decode() for p in parsed.get_payload())
         assert target in text and target in html and "&lt;b&gt;bold" in html
         assert all(other not in raw.decode() for other in readers if other != rcpt)
+
+
+def test_an_smtp_server_answering_451_for_a_while_delays_the_campaign_which_finishes_alone(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The chaos benchmark's 30-second outage: the server answers 451 to everything, then
+    recovers. No editor acts: the chunk task retries after its backoff (Celery runs the
+    retries at once here), the minute sweep offers the last row again, and every reader
+    gets exactly one copy; nothing failed, nothing was paused."""
+    from collections import Counter
+
+    from newsletters.models import Campaign
+    from newsletters.services import campaigns_tick
+    from newsletters.tasks import campaign_chunk_send_task
+    from tests import servers
+    from tests.newsletters.helpers import sink_recipients
+    from tests.wellness.test_emails_smtp import ScriptedSink
+
+    # Eager apply() runs Celery's retries in-process instead of raising Retry.
+    monkeypatch.setitem(campaign_chunk_send_task.app.conf, "task_eager_propagates", False)
+    settings.NEWSLETTER_MAX_CONSECUTIVE_FAILURES = 2  # the outage must not count towards it
+    readers = [SubscriberFactory().email for _ in range(8)]
+    # Two stops of the chunk (3 refusals each), then one more 451, then the server is back.
+    sink = ScriptedSink(data_replies=["451 4.3.0 Try again later"] * 7)
+    with servers.smtp_sink(sink) as (port, _):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+        campaign = CampaignFactory()
+        with django_capture_on_commit_callbacks(execute=True):
+            campaign_send(campaign=campaign)
+        campaign.refresh_from_db()
+        # The first reader's own 451 was followed by acceptances: it waits for the sweep.
+        assert campaign.status == "sending" and campaign.sent_count == 7
+        assert campaign.transient_since is None  # the server accepts again
+        with django_capture_on_commit_callbacks(execute=True):
+            campaigns_tick(now=timezone.now() + dt.timedelta(minutes=3))
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SENT and campaign.pause_reason == ""
+    assert (campaign.sent_count, campaign.failed_count) == (8, 0)
+    delivered = [message["To"] for _, message in sink.delivered]
+    assert Counter(delivered) == Counter(readers)
+    assert sorted(sink_recipients([m for _, m in sink.delivered], campaign.pk)) == sorted(readers)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}

@@ -55,6 +55,18 @@ def test_an_unexpected_error_is_a_500_in_json_and_logged(client, monkeypatch, ca
     assert any(record.exc_info for record in caplog.records if record.name == "kneadful.api")
 
 
+@pytest.mark.urls("tests.wellness.urls_with_errors")
+def test_a_lost_database_connection_is_a_503_in_json_with_retry_after(client, caplog):
+    response = client.get("/api/v1/database-down/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert response["Content-Type"] == "application/json"
+    assert "try again" in response.json()["detail"]
+    assert "terminating connection" not in response.content.decode()  # no internals leak
+    levels = [(r.name, r.levelname) for r in caplog.records if r.levelname != "INFO"]
+    assert levels == [("kneadful.errors", "WARNING")]  # an outage, not a bug
+
+
 @pytest.mark.parametrize("zone", ["localtime", "Factory", "UTC ", "+02:00", "CEST"])
 def test_only_iana_place_names_are_time_zones(client, zone):
     member = UserFactory()
