@@ -4,7 +4,6 @@ the server accepted it (the delivery guarantee is in ``campaigns``' docstring)."
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import time
 from collections.abc import Sequence
@@ -13,8 +12,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection as db_connection
-from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone as tz
@@ -23,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.emails import email_allowed_user_ids
 from accounts.models import EmailSuppression
 from newsletters.models import Campaign, Delivery
+from newsletters.services import ledger
 from newsletters.services.base import (
     CLAIM_RENEW_SECONDS,
     FLUSH_SECONDS,
@@ -36,14 +34,8 @@ from newsletters.services.base import (
 )
 from newsletters.services.campaigns import campaign_email_context
 from wellness import emails
-from wellness.db import db_call_outliving_disconnect
 
 logger = logging.getLogger(__name__)
-
-# After a 250, recording 'sent' survives a database restart this long (reconnecting). Well
-# below STALE_SENDING - CLAIM_RENEW_SECONDS (4 min): the chunk's claim still holds when it
-# gives up, so no other task can have taken the row meanwhile.
-MARK_SENT_PATIENCE_SECONDS = 20.0
 
 Status = Campaign.Status
 DStatus = Delivery.Status
@@ -97,120 +89,6 @@ class _RateCap:
         self.tokens -= 1
 
 
-def _claim(*, campaign_id: int, after_id: int, last_id: int, now: dt.datetime) -> list[int]:
-    """Move the chunk's queued rows to 'sending' for this caller; returns their ids."""
-    with transaction.atomic():
-        ids = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(
-                campaign_id=campaign_id,
-                subscriber_id__gt=after_id,
-                subscriber_id__lte=last_id,
-                status=DStatus.QUEUED,
-            )
-            .order_by("subscriber_id")
-            .values_list("pk", flat=True)
-        )
-        if ids:
-            Delivery.objects.filter(pk__in=ids).update(
-                status=DStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now
-            )
-    return ids
-
-
-def _mark(ids: Sequence[int], status: str, *, claim: dt.datetime, **fields: Any) -> int:
-    if not ids:
-        return 0
-    return Delivery.objects.filter(
-        pk__in=list(ids), status=DStatus.SENDING, claimed_at=claim
-    ).update(status=status, updated_at=tz.now(), **fields)
-
-
-@functools.cache
-def _mark_sent_sql() -> tuple[str, str]:
-    """The two statements of ``_mark_sent``, written once per process."""
-    meta = Delivery._meta
-    column = {
-        name: db_connection.ops.quote_name(meta.get_field(name).column)
-        for name in ("id", "status", "sent_at", "updated_at", "claimed_at")
-    }
-    table = db_connection.ops.quote_name(meta.db_table)
-    held = (
-        f"UPDATE {table} SET {column['status']} = %s, "  # noqa: S608
-        f"{column['sent_at']} = %s, {column['updated_at']} = %s "
-        f"WHERE {column['id']} = %s AND {column['status']} = %s "
-        f"AND {column['claimed_at']} = %s"
-    )
-    unfinished = (
-        f"UPDATE {table} SET {column['status']} = %s, "  # noqa: S608
-        f"{column['sent_at']} = %s, {column['updated_at']} = %s "
-        f"WHERE {column['id']} = %s AND {column['status']} IN (%s, %s)"
-    )
-    return held, unfinished
-
-
-def _mark_sent(delivery_id: int, claim: dt.datetime) -> bool:
-    """Record the server's 250 of one row (see ``_mark_sent_once``). The message is
-    already accepted: if the database connection dies here (a restart or failover),
-    failing the chunk would leave the row 'sending' until the sweep hands it to another
-    task, which sends it again; so the statements are repeated on a fresh connection for
-    up to ``MARK_SENT_PATIENCE_SECONDS``."""
-    return db_call_outliving_disconnect(
-        functools.partial(_mark_sent_once, delivery_id, claim),
-        patience_seconds=MARK_SENT_PATIENCE_SECONDS,
-    )
-
-
-def _mark_sent_once(delivery_id: int, claim: dt.datetime) -> bool:
-    """Right after the server's 250 (the at-most-once window is this one round trip), so
-    plain SQL: no ORM query built per message.
-
-    Returns False when the row was no longer held under ``claim`` (the sweep took the
-    rows of a worker it thought dead, or another task claimed them). The server accepted
-    the message all the same, so the row is still recorded as sent unless it is already
-    finished: whoever holds it now must not send it again."""
-    held, unfinished = _mark_sent_sql()
-    now = tz.now()
-    with db_connection.cursor() as cursor:
-        cursor.execute(
-            held, [DStatus.SENT.value, now, now, delivery_id, DStatus.SENDING.value, claim]
-        )
-        if cursor.rowcount == 1:
-            return True
-        cursor.execute(
-            unfinished,
-            [
-                DStatus.SENT.value,
-                now,
-                now,
-                delivery_id,
-                DStatus.SENDING.value,
-                DStatus.QUEUED.value,
-            ],
-        )
-    return False
-
-
-def _still_held(ids: Sequence[int], claim: dt.datetime) -> set[int]:
-    """Which of ``ids`` this task still holds (status 'sending' under its claim)."""
-    return set(
-        Delivery.objects.filter(
-            pk__in=list(ids), status=DStatus.SENDING, claimed_at=claim
-        ).values_list("pk", flat=True)
-    )
-
-
-def _claim_renew(*, ids: Sequence[int], claim: dt.datetime, now: dt.datetime) -> set[int]:
-    with transaction.atomic():
-        held = list(
-            Delivery.objects.select_for_update()
-            .filter(pk__in=list(ids), status=DStatus.SENDING, claimed_at=claim)
-            .values_list("pk", flat=True)
-        )
-        Delivery.objects.filter(pk__in=held).update(claimed_at=now, updated_at=now)
-    return set(held)
-
-
 def _recipients(
     deliveries: Sequence[Delivery], category: str
 ) -> tuple[list[tuple[Delivery, Any]], dict[str, list[int]]]:
@@ -257,15 +135,6 @@ def _recipients(
         else:
             out.append((delivery, subscriber))
     return out, skipped
-
-
-def _streak_hand_back(streak: list[tuple[int, str]], *, claim: dt.datetime, charged: bool) -> None:
-    """Rows refused temporarily go back to queued with their reason; ``charged=False``
-    (an outage, not their fault) gives back the attempt their claim took."""
-    refund: dict[str, Any] = {} if charged else {"attempts": F("attempts") - 1}
-    for pk, reason in streak:
-        _mark([pk], DStatus.QUEUED, claim=claim, error=reason[:500], **refund)
-    streak.clear()
 
 
 def _outage_note(campaign_id: int, *, last_error: str) -> None:
@@ -369,7 +238,7 @@ def campaign_chunk_send(
     if campaign is None or campaign.status != Status.SENDING:
         return result
     claim = now
-    ids = _claim(campaign_id=campaign_id, after_id=after_id, last_id=last_id, now=claim)
+    ids = ledger.claim(campaign_id=campaign_id, after_id=after_id, last_id=last_id, now=claim)
     result.claimed = len(ids)
     if not ids:
         return result
@@ -380,7 +249,7 @@ def campaign_chunk_send(
     )
     outgoing, skipped = _recipients(deliveries, campaign.category)
     for reason, skipped_ids in skipped.items():
-        result.skipped += _mark(skipped_ids, DStatus.SKIPPED, claim=claim, error=reason)
+        result.skipped += ledger.mark(skipped_ids, DStatus.SKIPPED, claim=claim, error=reason)
     progress = _Progress(campaign_id)
     progress.skipped = result.skipped
     renderer = emails.EmailBatchRenderer(
@@ -411,21 +280,21 @@ def campaign_chunk_send(
                     rest = [pk for pk, _ in streak] + [d.pk for d, _ in outgoing[index:]]
                     streak.clear()
                     if status == Status.PAUSED:
-                        _mark(rest, DStatus.QUEUED, claim=claim)
+                        ledger.mark(rest, DStatus.QUEUED, claim=claim)
                     else:
-                        _mark(rest, DStatus.CANCELLED, claim=claim)
+                        ledger.mark(rest, DStatus.CANCELLED, claim=claim)
                     break
             if clock - renewed > CLAIM_RENEW_SECONDS:
                 fresh = max(tz.now(), claim + dt.timedelta(microseconds=1))
                 mine = [pk for pk, _ in streak] + [d.pk for d, _ in outgoing[index:]]
-                held = _claim_renew(ids=mine, claim=claim, now=fresh)
+                held = ledger.claim_renew(ids=mine, claim=claim, now=fresh)
                 claim, renewed = fresh, clock
             if delivery.pk not in held:  # the sweep handed it to another task
                 continue
             if clock - progress.flushed > FLUSH_SECONDS and progress.flush(last_error=last_error):
                 result.stopped = Status.PAUSED
-                _streak_hand_back(streak, claim=claim, charged=True)
-                _mark([d.pk for d, _ in outgoing[index:]], DStatus.QUEUED, claim=claim)
+                ledger.hand_back(streak, claim=claim, charged=True)
+                ledger.mark([d.pk for d, _ in outgoing[index:]], DStatus.QUEUED, claim=claim)
                 break
             message = renderer.build(user=recipient, context={})
             # Names the campaign and the ledger row: support can trace a message.
@@ -435,12 +304,12 @@ def campaign_chunk_send(
             rate.acquire()
             outcome = emails.email_send_batch([(recipient, message)], connection=connection)[0]
             if outcome.sent:
-                _streak_hand_back(streak, claim=claim, charged=True)
-                if not _mark_sent(delivery.pk, claim):
+                ledger.hand_back(streak, claim=claim, charged=True)
+                if not ledger.mark_sent(delivery.pk, claim):
                     # Our claim is gone (a stall longer than STALE_SENDING, or the sweep
                     # misjudged us dead): send nothing more that is no longer ours, so at
                     # most this one message can be repeated by whoever took the rows.
-                    held = _still_held([d.pk for d, _ in outgoing[index + 1 :]], claim)
+                    held = ledger.still_held([d.pk for d, _ in outgoing[index + 1 :]], claim)
                     logger.warning(
                         "Campaign %s: chunk %s-%s lost its claim; %d row(s) still held",
                         campaign_id,
@@ -455,7 +324,7 @@ def campaign_chunk_send(
                 continue
             last_error = outcome.reason
             if outcome.status == "skipped":
-                _mark([delivery.pk], DStatus.SKIPPED, claim=claim, error=outcome.reason[:500])
+                ledger.mark([delivery.pk], DStatus.SKIPPED, claim=claim, error=outcome.reason[:500])
                 result.skipped += 1
                 progress.skipped += 1
                 continue
@@ -464,14 +333,14 @@ def campaign_chunk_send(
                 result.retry += 1
                 if len(streak) >= TRANSIENT_STREAK:
                     result.stopped = ChunkResult.TRANSIENT
-                    _streak_hand_back(streak, claim=claim, charged=False)
+                    ledger.hand_back(streak, claim=claim, charged=False)
                     untried = [d.pk for d, _ in outgoing[index + 1 :]]
-                    _mark(untried, DStatus.QUEUED, claim=claim, attempts=F("attempts") - 1)
+                    ledger.mark(untried, DStatus.QUEUED, claim=claim, attempts=F("attempts") - 1)
                     break
                 continue
             # Refused for good (5xx), or temporarily once too often: the only failures
             # that count towards the campaign's self-pause.
-            _mark([delivery.pk], DStatus.FAILED, claim=claim, error=outcome.reason[:500])
+            ledger.mark([delivery.pk], DStatus.FAILED, claim=claim, error=outcome.reason[:500])
             result.failed += 1
             progress.failed += 1
             progress.run += 1
@@ -479,8 +348,8 @@ def campaign_chunk_send(
             if progress.run >= failure_limit():
                 progress.flush(last_error=last_error)
                 result.stopped = Status.PAUSED
-                _streak_hand_back(streak, claim=claim, charged=True)
-                _mark([d.pk for d, _ in outgoing[index + 1 :]], DStatus.QUEUED, claim=claim)
+                ledger.hand_back(streak, claim=claim, charged=True)
+                ledger.mark([d.pk for d, _ in outgoing[index + 1 :]], DStatus.QUEUED, claim=claim)
                 break
     finally:
         if own_connection:
@@ -491,6 +360,6 @@ def campaign_chunk_send(
     elif not result.stopped:
         # Rows refused temporarily at the very end: nothing after them was accepted, but
         # too few to call it an outage; the sweep offers them again (an attempt each).
-        _streak_hand_back(streak, claim=claim, charged=True)
+        ledger.hand_back(streak, claim=claim, charged=True)
         _advance_enqueue(campaign_id)
     return result

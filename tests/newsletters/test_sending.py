@@ -1,4 +1,4 @@
-"""A chunk's messages are written from one serialised prototype per chunk (``_Prototype``)
+"""A chunk's messages are written from one serialised prototype per chunk (``BatchPrototype``)
 and signed with a once-derived HMAC key (``newsletters.links``): each recipient still gets
 exactly the bytes the MIME tree would give, with their own links and headers only."""
 
@@ -20,7 +20,7 @@ from newsletters.services import campaign_send
 from tests.factories import CampaignFactory, SubscriberFactory, UserFactory
 from tests.newsletters.helpers import drain
 from wellness.emails import EmailBatchRenderer
-from wellness.emails.build import SerialisedMessage
+from wellness.emails.message import SerialisedMessage
 
 pytestmark = pytest.mark.django_db
 

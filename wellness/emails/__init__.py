@@ -14,11 +14,8 @@ members' preferences (``accounts.emails``): it hands this module what it needs t
 ``email_recipient_hooks_set`` in its ``AppConfig.ready()``, so wellness imports no app.
 """
 
-from wellness.emails.build import (
-    EmailBatchRenderer,
-    KneadfulEmail,
-    email_message_build,
-)
+from wellness.emails.build import EmailBatchRenderer, email_message_build
+from wellness.emails.message import KneadfulEmail
 from wellness.emails.outcomes import (
     SENT,
     EmailOutcome,
