@@ -3,6 +3,7 @@
 from django.urls import path
 
 from bench import views
+from wellness.urls import handler404, handler500  # noqa: F401  (the product's error answers)
 from wellness.urls import urlpatterns as product_urlpatterns
 
 urlpatterns = [
