@@ -68,7 +68,12 @@ sys.path.insert(0, str(ROOT))
 from bench.members import start_gunicorn, stop_gunicorn  # noqa: E402
 from bench.members_seed import credentials  # noqa: E402
 from bench.members_seed import seed as seed_members  # noqa: E402
-from bench.mixed_report import CRASH_BOUND_S, P99_LIMIT, print_report  # noqa: E402
+from bench.mixed_report import (  # noqa: E402
+    CRASH_BOUND_S,
+    P99_LIMIT,
+    latency_over_time,
+    print_report,
+)
 from bench.mixed_sink import sink_main  # noqa: E402
 from bench.reminders import tree_rss  # noqa: E402
 from tests.servers import (  # noqa: E402
@@ -264,6 +269,7 @@ def run_locust(
         **env,
         "MIXED_MEMBERS": str(work / "members.json"),
         "MIXED_WRITES": str(writes),
+        "MIXED_TIMINGS": str(work / f"{name}-timings.tsv"),
         "MIXED_THINK": think,
     }
     out = (work / f"{name}-locust.log").open("ab")
@@ -291,6 +297,16 @@ def read_stats(prefix: Path) -> dict[str, dict]:
             key = f"{row['Name']}: {row['Error']}"
             failures[key] = failures.get(key, 0) + int(row["Occurrences"])
     return {"endpoints": rows, "failures": failures}
+
+
+def read_timings(path: Path) -> list[tuple[float, str, float, int]]:
+    """locust's requests (bench/mixed_locust.py): start (epoch s), name, ms, status."""
+    rows = []
+    with contextlib.suppress(FileNotFoundError), open(path) as handle:
+        for line in handle:
+            start, name, ms, status = line.rstrip("\n").split("\t")
+            rows.append((float(start), name, float(ms), int(status)))
+    return rows
 
 
 def stop_process(process: subprocess.Popen | None, grace: float = 15) -> None:
@@ -493,7 +509,7 @@ def main() -> int:
         )  # fmt: skip
         procs["locust"] = run["process"]
         sampler.watch("locust", procs["locust"].pid)
-        loaded_at = time.monotonic()
+        loaded_at, loaded_wall = time.monotonic(), time.time()
         due_at = loaded_at + (first_due - started_wall).total_seconds()
         events: list[dict] = []
         kill_info: dict = {}
@@ -710,6 +726,11 @@ def main() -> int:
                 "endpoint": name, "unloaded": before, "loaded": after, "retries": retried,
                 "p99_ratio": ratio, "met": ratio is not None and ratio <= P99_LIMIT,
             })  # fmt: skip
+        limits = {row["endpoint"]: P99_LIMIT * row["unloaded"].get("p99", 0) for row in table}
+        timeline = latency_over_time(
+            read_timings(work / "loaded-timings.tsv"), start=loaded_wall, limits=limits,
+            events=events,
+        )  # fmt: skip
         unexpected = {k: v for k, v in loaded["failures"].items() if "unexpected" in k}
         clear = {k: v for k, v in loaded["failures"].items() if "clear error" in k}
         results = {
@@ -741,6 +762,7 @@ def main() -> int:
             "campaign": {**campaign_report, "editor_resumes": resumes},
             "sink": {"refused_451": report["refused"], "other": report["other"]},
             "chaos": events,
+            "timeline": timeline,
             "killed_worker": {k: v for k, v in kill_info.items() if k != "ids"},
             "drained_after_s": drained_after,
             "rss": rss,

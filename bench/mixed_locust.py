@@ -33,6 +33,7 @@ from locust import HttpUser, between, constant, events, task
 
 MEMBERS = json.loads(open(os.environ["MIXED_MEMBERS"]).read())  # noqa: SIM115
 WRITES_PATH = os.environ["MIXED_WRITES"]
+TIMINGS_PATH = os.environ.get("MIXED_TIMINGS")
 THINK = os.environ.get("MIXED_THINK", "2,8")
 RETRIES = 12
 RETRY_PAUSE = 5.0  # seconds between attempts (a PostgreSQL restart takes a few)
@@ -42,6 +43,7 @@ FINISH_FORM = re.compile(r'<form method="post" action="([^"]+/finish/)".*?</form
 _lock = threading.Lock()
 _next = [0]
 _writes: dict[str, dict] = {}  # by note, recorded before the first attempt
+_timings: list[tuple[float, str, float, int]] = []  # start (epoch s), name, ms, status
 
 
 def _member() -> dict:
@@ -51,10 +53,20 @@ def _member() -> dict:
     return member
 
 
+@events.request.add_listener
+def _time(name: str, response_time: float, response=None, start_time=None, **_: object) -> None:  # type: ignore[no-untyped-def]
+    """Every request's start and time, for the report's latency over the run."""
+    status = getattr(response, "status_code", 0) or 0
+    _timings.append((start_time or time.time(), name, response_time, status))
+
+
 @events.test_stop.add_listener
 def _save_writes(**_: object) -> None:
     with _lock, open(WRITES_PATH, "w") as out:
         out.writelines(json.dumps(w) + "\n" for w in _writes.values())
+    if TIMINGS_PATH:
+        with open(TIMINGS_PATH, "w") as out:
+            out.writelines(f"{t:.3f}\t{n}\t{ms:.1f}\t{s}\n" for t, n, ms, s in _timings)
 
 
 def _clear(response) -> bool:  # type: ignore[no-untyped-def]

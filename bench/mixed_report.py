@@ -6,6 +6,45 @@ P99_LIMIT = 5.0
 CRASH_BOUND_S = 300
 
 
+WINDOW_S = 30
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+def latency_over_time(
+    timings: list[tuple[float, str, float, int]],
+    *,
+    start: float,
+    limits: dict[str, float],
+    events: list[dict],
+    window: int = WINDOW_S,
+) -> list[dict]:
+    """Every member request of the loaded phase (first attempts and retries) by the
+    ``window`` it started in: how many, p50, p99, max, and how many took longer than their
+    endpoint's limit (``P99_LIMIT`` x its unloaded p99), next to the chaos of that window."""
+    by_window: dict[int, list[tuple[str, float]]] = {}
+    for begun, name, ms, _ in timings:
+        by_window.setdefault(int((begun - start) // window), []).append((name, ms))
+    rows = []
+    for index in sorted(by_window):
+        requests = by_window[index]
+        times = [ms for _, ms in requests]
+        over = sum(1 for name, ms in requests if ms > limits.get(name.removesuffix(" [retry]"), ms))
+        rows.append({
+            "from_s": index * window,
+            "requests": len(requests),
+            "p50_ms": _pct(times, 0.50),
+            "p99_ms": _pct(times, 0.99),
+            "max_ms": max(times),
+            "over_limit": over,
+            "chaos": [e["what"] for e in events if index * window <= e["t"] < (index + 1) * window],
+        })  # fmt: skip
+    return rows
+
+
 def _s(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f} s"
 
@@ -94,6 +133,16 @@ def print_report(r: dict) -> None:
     )
     print(f"- sink: {r['sink']}; drained {r['drained_after_s']} s after the load ended")
     print("- chaos: " + "; ".join(f"{e['t']} s {e['what']}" for e in r["chaos"]))
+    print(
+        "\n| loaded s | requests | p50 ms | p99 ms | max ms | over the endpoint's limit "
+        "| chaos |\n|---|---:|---:|---:|---:|---:|---|"
+    )
+    for row in r.get("timeline", []):
+        print(
+            f"| {row['from_s']}-{row['from_s'] + WINDOW_S} | {row['requests']:,} "
+            f"| {row['p50_ms']:.0f} | {row['p99_ms']:.0f} | {row['max_ms']:.0f} "
+            f"| {row['over_limit']} | {', '.join(row['chaos'])} |"
+        )
     print("\n| process | RSS after warm-up MB | last MB | peak MB |\n|---|---:|---:|---:|")
     for name, row in r["rss"].items():
         print(
