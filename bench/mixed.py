@@ -71,11 +71,12 @@ from bench.members_seed import seed as seed_members  # noqa: E402
 from bench.mixed_report import (  # noqa: E402
     CRASH_BOUND_S,
     P99_LIMIT,
+    WINDOW_S,
     latency_over_time,
     print_report,
 )
 from bench.mixed_sink import sink_main  # noqa: E402
-from bench.reminders import tree_rss  # noqa: E402
+from bench.reminders import tree_cpu, tree_rss  # noqa: E402
 from tests.servers import (  # noqa: E402
     CeleryWorker,
     RedisServer,
@@ -126,13 +127,17 @@ def restart_postgres() -> float:
 
 
 class Sampler(threading.Thread):
-    """RSS of every named process tree every ``every`` seconds."""
+    """RSS and CPU time of every named process tree, and the sink's counts, every ``every``
+    seconds; PostgreSQL is found again after its restart through its ``postmaster.pid``."""
 
     def __init__(self, every: float = 5.0) -> None:
         super().__init__(daemon=True)
         self.every = every
         self.pids: dict[str, int] = {}
-        self.samples: dict[str, list[tuple[float, int]]] = {}
+        self.samples: dict[str, list[tuple[float, int, float]]] = {}  # when, RSS, CPU s
+        self.counts: list[tuple[float, dict]] = []
+        self.probe = None
+        self.postgres_pidfile: Path | None = None
         self.stopped = threading.Event()
         self.lock = threading.Lock()
 
@@ -145,15 +150,23 @@ class Sampler(threading.Thread):
             now = time.monotonic()
             with self.lock:
                 pids = dict(self.pids)
+            if self.postgres_pidfile is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    pids["postgres"] = int(self.postgres_pidfile.read_text().split()[0])
             for name, pid in pids.items():
                 rss, count = tree_rss(pid)
                 if count and rss:
-                    self.samples.setdefault(name, []).append((now, rss))
+                    self.samples.setdefault(name, []).append((now, rss, tree_cpu(pid)))
+            if self.probe is not None:
+                with contextlib.suppress(Exception):
+                    self.counts.append((now, self.probe()))
 
     def summary(self, after: float) -> dict[str, dict[str, float]]:
         """Per process: MB at the first sample after ``after`` (warm-up), the last, the peak."""
         result = {}
         for name, samples in self.samples.items():
+            if name == "postgres":  # a new process tree after its restart
+                continue
             warm = [s for s in samples if s[0] >= after] or samples
             result[name] = {
                 "after_warmup_mb": warm[0][1] / 2**20,
@@ -162,6 +175,33 @@ class Sampler(threading.Thread):
                 "samples": len(warm),
             }
         return result
+
+    def by_window(self, start: float, window: float, windows: int) -> list[dict]:
+        """Per ``window`` from ``start``: each group's CPU (% of one core) and what reached
+        the sink (reminders, campaign emails)."""
+
+        def at(series: list, when: float, pick):  # the last sample at or before ``when``
+            before = [pick(s) for s in series if s[0] <= when]
+            return before[-1] if before else None
+
+        rows = []
+        for index in range(windows):
+            low, high = start + index * window, start + (index + 1) * window
+            cpu: dict[str, float] = {}
+            for name, samples in self.samples.items():
+                first, last = at(samples, low, lambda s: s[2]), at(samples, high, lambda s: s[2])
+                if first is None:
+                    first = 0.0 if samples[0][0] < high else None
+                if first is not None and last is not None and last >= first:
+                    group = "workers" if name.startswith("worker") else name
+                    cpu[group] = cpu.get(group, 0.0) + 100 * (last - first) / window
+            sent = {}
+            first = at(self.counts, low, lambda s: s[1])
+            last = at(self.counts, high, lambda s: s[1])
+            if last is not None:
+                sent = {k: v - (first or {}).get(k, 0) for k, v in last.items()}
+            rows.append({"cpu_pct": cpu, "sent": sent})
+        return rows
 
 
 # --- seeding ------------------------------------------------------------------------------
@@ -471,6 +511,11 @@ def main() -> int:
         sampler.watch("beat", procs["beat"].pid)
         sampler.watch("sink", sink.pid)
         sampler.watch("redis", redis.proc.pid)
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SHOW data_directory")
+            sampler.postgres_pidfile = Path(cursor.fetchone()[0]) / "postmaster.pid"
+        connections.close_all()
+        sampler.probe = lambda: ask("counts")
         sampler.start()
 
         # --- unloaded ----------------------------------------------------------------------
@@ -731,6 +776,10 @@ def main() -> int:
             read_timings(work / "loaded-timings.tsv"), start=loaded_wall, limits=limits,
             events=events,
         )  # fmt: skip
+        windows = timeline[-1]["from_s"] // WINDOW_S + 1 if timeline else 0
+        usage = sampler.by_window(loaded_at, WINDOW_S, windows)
+        for row in timeline:
+            row.update(usage[row["from_s"] // WINDOW_S])
         unexpected = {k: v for k, v in loaded["failures"].items() if "unexpected" in k}
         clear = {k: v for k, v in loaded["failures"].items() if "clear error" in k}
         results = {

@@ -133,15 +133,23 @@ def print_report(r: dict) -> None:
     )
     print(f"- sink: {r['sink']}; drained {r['drained_after_s']} s after the load ended")
     print("- chaos: " + "; ".join(f"{e['t']} s {e['what']}" for e in r["chaos"]))
+    groups = ["gunicorn", "workers", "postgres", "sink", "locust", "redis", "beat"]
     print(
-        "\n| loaded s | requests | p50 ms | p99 ms | max ms | over the endpoint's limit "
-        "| chaos |\n|---|---:|---:|---:|---:|---:|---|"
+        "\n| loaded s | requests | p50 ms | p99 ms | max ms | over the endpoint's limit | "
+        + " | ".join(f"{g} CPU %" for g in groups)
+        + " | reminders / campaign at the sink | chaos |\n|---|"
+        + "---:|" * (5 + len(groups) + 1)
+        + "---|"
     )
     for row in r.get("timeline", []):
+        cpu, sent = row.get("cpu_pct", {}), row.get("sent", {})
         print(
             f"| {row['from_s']}-{row['from_s'] + WINDOW_S} | {row['requests']:,} "
             f"| {row['p50_ms']:.0f} | {row['p99_ms']:.0f} | {row['max_ms']:.0f} "
-            f"| {row['over_limit']} | {', '.join(row['chaos'])} |"
+            f"| {row['over_limit']} | "
+            + " | ".join(f"{cpu.get(g, 0):.0f}" for g in groups)
+            + f" | {sent.get('reminders', 0):,} / {sent.get('campaign', 0):,} "
+            f"| {', '.join(row['chaos'])} |"
         )
     print("\n| process | RSS after warm-up MB | last MB | peak MB |\n|---|---:|---:|---:|")
     for name, row in r["rss"].items():

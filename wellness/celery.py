@@ -1,9 +1,11 @@
 """The Celery application: configured from Django settings (``CELERY_*``), tasks autodiscovered."""
 
+import contextlib
 import os
 import sys
+from pathlib import Path
 
-from celery import Celery
+from celery import Celery, signals
 
 from wellness.config import exit_on_config_error
 
@@ -21,3 +23,21 @@ if os.environ["DJANGO_SETTINGS_MODULE"] not in sys.modules:
 app = Celery("wellness")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+def worker_priority_lower(**_: object) -> None:
+    """Run this worker at ``WORKER_NICENESS``: below the web processes on a shared machine.
+
+    Mail can wait seconds; a member's page cannot. Linux keeps a nice value per thread and
+    a new thread or forked child takes its creator's, so every thread there is now is set
+    (the pool's threads and processes start after this signal and inherit it). Never
+    raises a priority: a worker started under ``nice -n 15`` stays at 15.
+    """
+    from django.conf import settings
+
+    tasks = Path("/proc/self/task")
+    for tid in [int(t) for t in os.listdir(tasks)] if tasks.is_dir() else [0]:
+        with contextlib.suppress(ProcessLookupError):  # a thread that has just ended
+            if os.getpriority(os.PRIO_PROCESS, tid) < settings.WORKER_NICENESS:
+                os.setpriority(os.PRIO_PROCESS, tid, settings.WORKER_NICENESS)
