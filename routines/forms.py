@@ -30,11 +30,17 @@ MINUTE_CHOICES += [("30", "30 minutes or less")]
 TENSION_HELP = "0 = no tension at all, 10 = the most you can imagine."
 
 
+# The longest search and body-part slug the library takes: the page's form and the API's
+# filters (routines.filters) both refuse longer ones.
+SEARCH_MAX_LENGTH = 100
+BODY_PART_MAX_LENGTH = 50
+
+
 class LibraryFilterForm(forms.Form):
     """The library's GET form. Unknown values are ignored rather than refused."""
 
-    q = forms.CharField(label="Search", required=False, max_length=100)
-    body_part = forms.CharField(label="Body part", required=False, max_length=50)
+    q = forms.CharField(label="Search", required=False, max_length=SEARCH_MAX_LENGTH)
+    body_part = forms.CharField(label="Body part", required=False, max_length=BODY_PART_MAX_LENGTH)
     max_minutes = forms.TypedChoiceField(
         label="Length", choices=MINUTE_CHOICES, required=False, coerce=int, empty_value=None
     )

@@ -76,6 +76,12 @@ def test_the_series_filter_on_minutes_is_a_whole_number_in_range(schema):
     assert max_minutes["schema"] == {"type": "integer", "minimum": 1, "maximum": 1000}
 
 
+def test_the_series_text_filters_document_their_length(schema):
+    operation = schema["paths"]["/api/v1/series/"]["get"]
+    assert _query(operation, "search")["schema"]["maxLength"] == 100
+    assert _query(operation, "body_part")["schema"]["maxLength"] == 50
+
+
 def test_every_operation_documents_the_errors_of_its_inputs_and_credentials(schema):
     for path, method, operation in _operations(schema):
         codes = set(operation["responses"])

@@ -567,3 +567,12 @@ def test_series_max_minutes_is_a_whole_number_from_1_to_1000(api_client, value):
     response = api_client.get("/api/v1/series/", {"max_minutes": value})
     assert response.status_code == 400
     assert list(response.json()) == ["max_minutes"]
+
+
+@pytest.mark.parametrize(("name", "longest"), [("search", 100), ("body_part", 50)])
+def test_series_text_filters_refuse_what_the_library_form_refuses(api_client, name, longest):
+    assert api_client.get("/api/v1/series/", {name: "a" * longest}).status_code == 200
+    response = api_client.get("/api/v1/series/", {name: "a" * (longest + 1)})
+    assert response.status_code == 400
+    assert list(response.json()) == [name]
+    assert str(longest) in response.json()[name][0]
