@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import timezone_choices
 from reminders.forms import ReminderScheduleForm
@@ -37,6 +37,7 @@ def _own(request: HttpRequest, pk: int) -> ReminderSchedule:
 
 
 @login_required
+@require_GET
 def reminder_list(request: HttpRequest) -> HttpResponse:
     zone = request.user.zone
     schedules = [

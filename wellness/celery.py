@@ -31,13 +31,28 @@ def worker_priority_lower(**_: object) -> None:
 
     Mail can wait seconds; a member's page cannot. Linux keeps a nice value per thread and
     a new thread or forked child takes its creator's, so every thread there is now is set
-    (the pool's threads and processes start after this signal and inherit it). Never
-    raises a priority: a worker started under ``nice -n 15`` stays at 15.
+    (the pool's threads and processes start after this signal and inherit it). With
+    autogroups on (``/proc/sys/kernel/sched_autogroup_enabled``), nice values only rank
+    threads of one session, and each session shares the CPU as one: a worker leading its
+    own session (started with ``setsid``, as supervisors do) lowers its group's nice too, or
+    it would still take as much CPU as gunicorn. Never raises a priority: a worker started
+    under ``nice -n 15`` stays at 15.
     """
     from django.conf import settings
 
+    niceness = settings.WORKER_NICENESS
     tasks = Path("/proc/self/task")
     for tid in [int(t) for t in os.listdir(tasks)] if tasks.is_dir() else [0]:
         with contextlib.suppress(ProcessLookupError):  # a thread that has just ended
-            if os.getpriority(os.PRIO_PROCESS, tid) < settings.WORKER_NICENESS:
-                os.setpriority(os.PRIO_PROCESS, tid, settings.WORKER_NICENESS)
+            if os.getpriority(os.PRIO_PROCESS, tid) < niceness:
+                os.setpriority(os.PRIO_PROCESS, tid, niceness)
+    if os.getsid(0) == os.getpid():
+        autogroup_lower(niceness)
+
+
+def autogroup_lower(niceness: int, path: Path = Path("/proc/self/autogroup")) -> None:
+    """Lower this session's autogroup to ``niceness`` (Linux; nothing elsewhere)."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        current = int(path.read_text().split("nice")[1])
+        if current < niceness:
+            path.write_text(str(niceness))

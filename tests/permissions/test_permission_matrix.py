@@ -163,7 +163,7 @@ MATRIX: dict[str, Row] = {
     "me/delete/": row(GET=SIGNED_IN, POST=SIGNED_IN_OK),
     "me/export.json": row(GET=SIGNED_IN),
     "me/emails/": row(GET=SIGNED_IN, POST=SIGNED_IN_OK),
-    "me/reminders/": row(GET=SIGNED_IN, POST=SIGNED_IN),
+    "me/reminders/": row(GET=SIGNED_IN),
     "me/reminders/new/": row(GET=SIGNED_IN, POST=SIGNED_IN_OK),
     "me/reminders/<int:pk>/edit/": row(SCHEDULE, GET=A_ONLY, POST=A_ONLY_OK),
     "me/reminders/<int:pk>/pause/": row(SCHEDULE, POST=(LOGIN, 302, 404, 404, 404)),

@@ -11,6 +11,7 @@ import psutil
 import pytest
 
 from tests.servers import ROOT, service_env
+from wellness.celery import autogroup_lower
 
 
 def niceness_of_every_thread(pid: int) -> set[int]:
@@ -31,6 +32,11 @@ def test_a_worker_runs_every_thread_and_child_at_worker_niceness(
 ):
     worker = celery_worker_factory({**worker_env, "WORKER_NICENESS": "7"}, pool=pool)
     assert niceness_of_every_thread(worker.proc.pid) == {7}
+    # It leads its own session (as a supervisor starts it): its autogroup, which shares
+    # the CPU with gunicorn's as one, is lowered too where the kernel has autogroups.
+    autogroup = Path(f"/proc/{worker.proc.pid}/autogroup")
+    if autogroup.exists():
+        assert autogroup.read_text().split()[-1] == "7"
 
 
 def lowered_from(start: int, env: dict[str, str]) -> int:
@@ -54,3 +60,21 @@ def test_the_default_is_10_and_a_worker_never_raises_its_priority(tmp_path):
     assert lowered_from(3, env) == 10
     assert lowered_from(15, env) == 15  # started under `nice -n 15`: left there
     assert lowered_from(2, {**env, "WORKER_NICENESS": "0"}) == 2
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [("/autogroup-42 nice 0", "10"), ("/autogroup-42 nice 15", "/autogroup-42 nice 15")],
+)
+def test_an_autogroup_is_lowered_never_raised(tmp_path, before, after):
+    path = tmp_path / "autogroup"
+    path.write_text(before)
+    autogroup_lower(10, path)
+    assert path.read_text() == after
+
+
+def test_no_autogroup_file_is_no_error(tmp_path):
+    autogroup_lower(10, tmp_path / "absent")
+    (tmp_path / "odd").write_text("unexpected")
+    autogroup_lower(10, tmp_path / "odd")
+    assert (tmp_path / "odd").read_text() == "unexpected"
