@@ -26,8 +26,10 @@ app.autodiscover_tasks()
 
 
 @signals.worker_init.connect
-def worker_priority_lower(**_: object) -> None:
-    """Run this worker at ``WORKER_NICENESS``: below the web processes on a shared machine.
+def worker_priority_lower(sender: object = None, **_: object) -> None:
+    """Run this worker below the web processes on a shared machine: at
+    ``BULK_WORKER_NICENESS`` when it serves only the ``bulk`` queue (campaigns), else at
+    ``WORKER_NICENESS`` (reminders: due at a member's chosen minute).
 
     Mail can wait seconds; a member's page cannot. Linux keeps a nice value per thread and
     a new thread or forked child takes its creator's, so every thread there is now is set
@@ -40,7 +42,9 @@ def worker_priority_lower(**_: object) -> None:
     """
     from django.conf import settings
 
-    niceness = settings.WORKER_NICENESS
+    queues = set(getattr(getattr(sender, "app", app).amqp.queues, "consume_from", None) or ())
+    only_bulk = bool(queues) and queues <= {"bulk"}
+    niceness = settings.BULK_WORKER_NICENESS if only_bulk else settings.WORKER_NICENESS
     tasks = Path("/proc/self/task")
     for tid in [int(t) for t in os.listdir(tasks)] if tasks.is_dir() else [0]:
         with contextlib.suppress(ProcessLookupError):  # a thread that has just ended

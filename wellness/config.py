@@ -72,6 +72,14 @@ def integer(name: str, default: int) -> int:
         raise ConfigError(f"{name}={raw!r} is not a whole number.") from None
 
 
+def niceness(name: str, default: int) -> int:
+    """A nice value: a whole number from 0 (as started) to 19 (the lowest priority)."""
+    value = integer(name, default)
+    if not 0 <= value <= 19:
+        raise ConfigError(f"{name}={value} must be from 0 to 19 (a nice value).")
+    return value
+
+
 def number(name: str, default: float) -> float:
     raw = env.str(name, default="").strip()
     if raw == "":

@@ -184,6 +184,7 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path, servic
         ({"SITE_URL": "kneadful.example"}, ["SITE_URL", "https://"]),
         ({"LOG_LEVEL": "loud"}, ["LOG_LEVEL"]),
         ({"WORKER_NICENESS": "25"}, ["WORKER_NICENESS", "0 to 19"]),
+        ({"BULK_WORKER_NICENESS": "-1"}, ["BULK_WORKER_NICENESS", "0 to 19"]),
     ],
 )
 def test_bad_configuration_gives_one_clear_line(tmp_path, env, fragments):

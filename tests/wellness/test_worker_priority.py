@@ -26,17 +26,26 @@ def niceness_of_every_thread(pid: int) -> set[int]:
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("pool", ["threads", "prefork"])
-def test_a_worker_runs_every_thread_and_child_at_worker_niceness(
-    worker_env, celery_worker_factory, pool
+@pytest.mark.parametrize(
+    ("pool", "queues", "expected"),
+    [
+        ("threads", None, 7),
+        ("prefork", None, 7),
+        ("threads", "bulk", 13),
+        ("threads", "celery,bulk", 7),
+    ],
+)
+def test_a_worker_runs_every_thread_and_child_at_its_queues_niceness(
+    worker_env, celery_worker_factory, pool, queues, expected
 ):
-    worker = celery_worker_factory({**worker_env, "WORKER_NICENESS": "7"}, pool=pool)
-    assert niceness_of_every_thread(worker.proc.pid) == {7}
+    env = {**worker_env, "WORKER_NICENESS": "7", "BULK_WORKER_NICENESS": "13"}
+    worker = celery_worker_factory(env, pool=pool, queues=queues)
+    assert niceness_of_every_thread(worker.proc.pid) == {expected}
     # It leads its own session (as a supervisor starts it): its autogroup, which shares
     # the CPU with gunicorn's as one, is lowered too where the kernel has autogroups.
     autogroup = Path(f"/proc/{worker.proc.pid}/autogroup")
     if autogroup.exists():
-        assert autogroup.read_text().split()[-1] == "7"
+        assert autogroup.read_text().split()[-1] == str(expected)
 
 
 def lowered_from(start: int, env: dict[str, str]) -> int:
@@ -53,11 +62,11 @@ def lowered_from(start: int, env: dict[str, str]) -> int:
     return int(result.stdout.strip().splitlines()[-1])
 
 
-def test_the_default_is_10_and_a_worker_never_raises_its_priority(tmp_path):
+def test_the_default_is_5_and_a_worker_never_raises_its_priority(tmp_path):
     env = service_env(KNEADFUL_VAR_DIR=str(tmp_path))
     env.pop("WORKER_NICENESS", None)
-    assert lowered_from(0, env) == 10
-    assert lowered_from(3, env) == 10
+    assert lowered_from(0, env) == 5
+    assert lowered_from(3, env) == 5
     assert lowered_from(15, env) == 15  # started under `nice -n 15`: left there
     assert lowered_from(2, {**env, "WORKER_NICENESS": "0"}) == 2
 

@@ -75,12 +75,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A Celery worker lowers its own CPU priority to this nice value as it starts (0 to 19; 0
-# leaves it as started): on a machine shared with gunicorn, members' pages get the CPU first
-# and reminders and campaigns use the rest (wellness.celery; docs/benchmarks.md, "Mixed load").
-WORKER_NICENESS = config.integer("WORKER_NICENESS", 10)
-if not 0 <= WORKER_NICENESS <= 19:
-    raise ConfigError(f"WORKER_NICENESS={WORKER_NICENESS} must be from 0 to 19 (a nice value).")
+# A Celery worker lowers its own CPU priority to a nice value as it starts (0 to 19; 0
+# leaves it as started): on a machine shared with gunicorn, members' pages get the CPU
+# first, reminders (the "celery" queue: due at a member's chosen minute) next, campaigns
+# (only the "bulk" queue) what is left (wellness.celery; docs/benchmarks.md, "Mixed load").
+WORKER_NICENESS = config.niceness("WORKER_NICENESS", 5)
+BULK_WORKER_NICENESS = config.niceness("BULK_WORKER_NICENESS", 15)
 CELERY_TASK_ALWAYS_EAGER = config.flag("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 HEARTBEAT_SECONDS = config.integer("HEARTBEAT_SECONDS", 60)
