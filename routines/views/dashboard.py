@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.contrib import messages
@@ -22,8 +21,10 @@ from routines.forms import PracticePlanForm, apply_errors
 from routines.selectors import MemberStats, member_local_today, member_stats
 from routines.services import RestLimitReached, practice_plan_update, rest_day_mark
 
-# The fragments of one stats version: their key changes with every write, each new local
-# day and a zone change, so an entry is never stale, only unused; this bounds how long.
+# One entry per member: the fragments with the stats version they show (which every write,
+# each new local day and a zone change moves), replaced when the version moves, so the
+# cache holds at most one copy per member however often they log; unvisited for this
+# long, it goes.
 FRAGMENTS_CACHE_SECONDS = 60 * 60 * 24
 # Bumped when the fragments' markup changes, so a deploy never serves the previous markup.
 FRAGMENTS_MARKUP_VERSION = 2
@@ -60,7 +61,8 @@ def _dashboard_context(
     request: HttpRequest, plan_form: PracticePlanForm | None = None
 ) -> dict[str, Any]:
     """The figures (one read of the member's stored snapshot) and the fragments, rendered
-    once per stats version (``MemberStats.key``) and then read from the cache. A plan
+    once per stats version (``MemberStats.key``) and then read from the member's one
+    cache entry. A plan
     form sent back with errors is rendered for this request only."""
     stats = member_stats(user=request.user, with_calendar=False)
     practice_plan = {
@@ -68,11 +70,11 @@ def _dashboard_context(
         "rest_days_per_week": stats.rest_days_per_week,
     }
     unbound = PracticePlanForm(initial=practice_plan)
-    fragments = cache.get_or_set(
-        f"dashboard:v{FRAGMENTS_MARKUP_VERSION}:{stats.key}",
-        functools.partial(_fragments, request.user, stats, unbound),
-        FRAGMENTS_CACHE_SECONDS,
-    )
+    cache_key = f"dashboard:v{FRAGMENTS_MARKUP_VERSION}:{request.user.pk}"
+    shown_key, fragments = cache.get(cache_key) or (None, None)
+    if shown_key != stats.key:
+        fragments = _fragments(request.user, stats, unbound)
+        cache.set(cache_key, (stats.key, fragments), FRAGMENTS_CACHE_SECONDS)
     plan_fields = fragments["plan_fields"] if plan_form is None else _plan_fields_html(plan_form)
     # Rendered by our own templates, escaped there.
     return {

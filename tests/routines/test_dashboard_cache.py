@@ -266,3 +266,23 @@ def test_a_rolled_back_write_leaves_the_old_figures_and_the_next_visits_work(
     assert totals(quiet_visit(member_client, renders)) == (1, 12)
     log(user, 5, hours_ago=1)  # a later write that commits still shows
     assert totals(visit(member_client)) == (2, 17)
+
+
+def test_the_cache_holds_one_copy_per_member_however_often_they_log(
+    member_client, user, renders
+):
+    """Each write moves the stats version; the member's entry is replaced, not added to."""
+    from django.core.cache import cache
+
+    other = UserFactory()
+    log(other, 5)
+    member_client.force_login(other)
+    visit(member_client)
+    member_client.force_login(user)
+    for minutes in (10, 11, 12):
+        log(user, minutes)
+        visit(member_client)
+    # LocMemCache's own store (the test settings' cache): every key it holds.
+    keys = [key for key in cache._cache if ":dashboard:" in key]
+    assert sorted(key.rsplit(":", 1)[1] for key in keys) == sorted([str(user.pk), str(other.pk)])
+    assert totals(quiet_visit(member_client, renders)) == (3, 33)
