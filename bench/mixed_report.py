@@ -4,6 +4,9 @@ from __future__ import annotations
 
 P99_LIMIT = 5.0
 CRASH_BOUND_S = 300
+# The bench's own processes: the sink keeps a counter per reminder and recipient and locust
+# its statistics, so they grow by design; their RSS is shown, not judged.
+BENCH_PROCESSES = {"sink", "locust"}
 
 
 WINDOW_S = 30
@@ -73,8 +76,10 @@ def targets(r: dict) -> dict[str, bool]:
             sink.get("distinct") == cp["recipients"] and sink.get("duplicates") == 0
         ),
         "campaign finished without an editor": cp["status"] == "sent" and not cp["editor_resumes"],
-        "RSS flat after warm-up (last <= 1.25 x first, every process)": all(
-            row["last_mb"] <= 1.25 * row["after_warmup_mb"] for row in r["rss"].values()
+        "RSS flat after warm-up (last <= 1.25 x first, every process but the bench's own)": all(
+            row["last_mb"] <= 1.25 * row["after_warmup_mb"]
+            for name, row in r["rss"].items()
+            if name not in BENCH_PROCESSES
         ),
     }
 

@@ -62,8 +62,7 @@ def _dashboard_context(
 ) -> dict[str, Any]:
     """The figures (one read of the member's stored snapshot) and the fragments, rendered
     once per stats version (``MemberStats.key``) and then read from the member's one
-    cache entry. A plan
-    form sent back with errors is rendered for this request only."""
+    cache entry. A plan form sent back with errors is rendered for this request only."""
     stats = member_stats(user=request.user, with_calendar=False)
     practice_plan = {
         "rest_weekdays": stats.rest_weekdays,
