@@ -268,9 +268,7 @@ def test_a_rolled_back_write_leaves_the_old_figures_and_the_next_visits_work(
     assert totals(visit(member_client)) == (2, 17)
 
 
-def test_the_cache_holds_one_copy_per_member_however_often_they_log(
-    member_client, user, renders
-):
+def test_the_cache_holds_one_copy_per_member_however_often_they_log(member_client, user, renders):
     """Each write moves the stats version; the member's entry is replaced, not added to."""
     from django.core.cache import cache
 
