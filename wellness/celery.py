@@ -26,7 +26,7 @@ app.autodiscover_tasks()
 
 
 @signals.worker_init.connect
-def worker_priority_lower(sender: object = None, **_: object) -> None:
+def worker_priority_lower(**_: object) -> None:
     """Run this worker below the web processes on a shared machine: at
     ``BULK_WORKER_NICENESS`` when it serves only the ``bulk`` queue (campaigns), else at
     ``WORKER_NICENESS`` (reminders: due at a member's chosen minute).
@@ -42,7 +42,7 @@ def worker_priority_lower(sender: object = None, **_: object) -> None:
     """
     from django.conf import settings
 
-    queues = set(getattr(getattr(sender, "app", app).amqp.queues, "consume_from", None) or ())
+    queues = set(app.amqp.queues.consume_from)  # what -Q selected (every queue without it)
     only_bulk = bool(queues) and queues <= {"bulk"}
     niceness = settings.BULK_WORKER_NICENESS if only_bulk else settings.WORKER_NICENESS
     tasks = Path("/proc/self/task")
