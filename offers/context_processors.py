@@ -2,8 +2,7 @@
 
 Members see "Offers" when at least one offer is open to them; editors see "Manage
 offers". Evaluated only when a template reads ``offers_nav`` (the header does), once per
-request: one query (``offers_eligible_for``; the member's stored figures too while a
-streak offer is live).
+request: ``offers_eligible_for`` (one plain query while no offer is live).
 """
 
 from __future__ import annotations

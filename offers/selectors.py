@@ -6,7 +6,7 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone as tz
@@ -22,31 +22,34 @@ Audience = Offer.Audience
 CHART_DAYS = 90  # the staff chart shows at most this many days; the CSV has every row
 
 
-def _member_offers(*, user: User, now: dt.datetime) -> QuerySet[Offer]:
-    """Live offers whose audience may include ``user``, with the member's redemption.
+def _member_offers(*, user: User, now: dt.datetime) -> list[Offer]:
+    """Live offers whose audience may include ``user``, with the member's redemption
+    (``redeemed_at``), soonest ending first.
 
-    One query. Streak offers come back whatever the streak (``offers_eligible_for``
-    checks it); an offer the member already redeemed stays, with its code, while it is
-    live, even at its limit or if they no longer qualify.
+    One plain query while no offer is live (what every page's navigation asks, most of the
+    time); then one more for the member's redemptions among the live offers, and one for
+    their offers opt-in only while a subscribers' offer they have not redeemed is live.
+    Streak offers come back whatever the streak (``offers_eligible_for`` checks it); an
+    offer the member already redeemed stays, with its code, while it is live, even at its
+    limit or if they no longer qualify.
     """
-    mine = Redemption.objects.filter(offer=OuterRef("pk"), user=user)
-    opted_in = Exists(EmailPreference.objects.filter(user=user, offers=True))
-    return (
-        Offer.objects.live(now)
-        .annotate(redeemed_at=Subquery(mine.values("redeemed_at")[:1]))
-        .filter(
-            Q(redeemed_at__isnull=False)
-            | (
-                (
-                    Q(audience=Audience.MEMBERS)
-                    | (Q(audience=Audience.SUBSCRIBERS) & Q(opted_in))
-                    | Q(audience=Audience.STREAK)
-                )
-                & (Q(max_redemptions__isnull=True) | Q(redemption_count__lt=F("max_redemptions")))
-            )
-        )
-        .order_by("ends_at", "pk")
+    live = list(Offer.objects.live(now).order_by("ends_at", "pk"))
+    if not live:
+        return []
+    redeemed = dict(
+        Redemption.objects.filter(user=user, offer__in=live).values_list("offer_id", "redeemed_at")
     )
+    opted_in = (
+        any(o.audience == Audience.SUBSCRIBERS and o.pk not in redeemed for o in live)
+        and EmailPreference.objects.filter(user=user, offers=True).exists()
+    )
+    offers = []
+    for offer in live:
+        offer.redeemed_at = redeemed.get(offer.pk)
+        open_to_member = offer.audience != Audience.SUBSCRIBERS or opted_in
+        if offer.redeemed_at is not None or (open_to_member and offer.remaining != 0):
+            offers.append(offer)
+    return offers
 
 
 def offers_eligible_for(
@@ -54,15 +57,16 @@ def offers_eligible_for(
 ) -> list[Offer]:
     """The offers ``user`` may redeem at ``now`` (or has redeemed), soonest ending first.
 
-    Each carries ``redeemed_at`` (None until the member redeems it). One query, plus the
-    member's stored figures (``member_stats``, one read) only when a streak offer they have
-    not redeemed is live and ``current_streak`` was not given. The streak is the member's
-    current streak for their local today, in their IANA zone.
+    Each carries ``redeemed_at`` (None until the member redeems it). The queries of
+    ``_member_offers`` (one while no offer is live), plus the member's stored figures
+    (``member_stats``, one read) only when a streak offer they have not redeemed is live
+    and ``current_streak`` was not given. The streak is the member's current streak for
+    their local today, in their IANA zone.
     """
     if not user.is_authenticated:
         return []
     now = now or tz.now()
-    offers = list(_member_offers(user=user, now=now))
+    offers = _member_offers(user=user, now=now)
     pending_streak = [o for o in offers if o.audience == Audience.STREAK and o.redeemed_at is None]
     if pending_streak and current_streak is None:
         today = now.astimezone(user.zone).date()

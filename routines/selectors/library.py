@@ -95,11 +95,12 @@ def series_detail_for(*, user: User | AnonymousUser, slug: str) -> Series:
 
 
 def routine_for_player(*, user: User | AnonymousUser, routine_id: int) -> Routine:
-    """A routine of a visible series, its series selected and its steps in order."""
+    """A routine of a visible series, its series selected with its body parts, and its
+    steps in order (three queries, however often the page reads them)."""
     routine = (
         Routine.objects.filter(series__in=series_visible_to(user), pk=routine_id)
         .select_related("series")
-        .prefetch_related(Prefetch("steps", queryset=_steps_ordered()))
+        .prefetch_related(Prefetch("steps", queryset=_steps_ordered()), "series__body_parts")
         .first()
     )
     if routine is None:

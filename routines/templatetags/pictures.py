@@ -1,15 +1,25 @@
 """Template tags of the pictures (routines/pictures.py): place a picture, and, inside the
-drawings, name a region (``{% region %}``) or paint a shape as part of one (``{% paint %}``)."""
+drawings, name a region (``{% region %}``) or paint a shape as part of one (``{% paint %}``).
+
+A step's picture and a series' cover are the same markup for the same inputs (the
+area, the body parts' slugs, the side, the ids' prefix, the language; for a cover, its
+uploaded file), so each process renders one once and reuses it (``_rendered``): the
+library, a routine and the player show several on every visit. With ``DEBUG`` on they
+are rendered every time, so an edited drawing shows at once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.template.context import Context
+from django.template.loader import render_to_string
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from routines import pictures
 from routines.models import Series, Step
@@ -65,21 +75,44 @@ def _slugs(step_or_parts: Any) -> list[str]:
     return [part.slug for part in step_or_parts]
 
 
-@register.inclusion_tag("routines/pictures/picture.html")
+MEMO_MAX = 2048  # entries per process; a few hundred exist (steps' areas x sides x pages)
+_memo: dict[tuple, SafeString] = {}
+
+
+def _rendered(key: tuple, template_name: str, context: Callable[[], dict[str, Any]]) -> SafeString:
+    """``template_name`` rendered with ``context()``, once per ``key`` and language (which
+    must name everything the markup depends on) in this process."""
+    if settings.DEBUG:
+        return mark_safe(render_to_string(template_name, context()))  # noqa: S308 (a template)
+    key = (template_name, *key, get_language())
+    html = _memo.get(key)
+    if html is None:
+        html = mark_safe(render_to_string(template_name, context()))  # noqa: S308
+        if len(_memo) < MEMO_MAX:
+            _memo[key] = html
+    return html
+
+
+@register.simple_tag
 def step_picture(
     step: Step, body_parts: Iterable, side: str = "", uid: str = "", compact: bool = False
-) -> dict[str, Any]:
+) -> SafeString:
     """Where ``step`` works, on the outline of one of ``body_parts`` (the series').
 
     A ``uid`` prefix (for pages with several pictures) is made unique with the step's
     position: ``uid="step-"`` gives ids such as ``step-3-region-thenar``."""
-    picture = pictures.step_picture(
-        area=step.area,
-        body_part_slugs=_slugs(body_parts),
-        side=side,
-        uid=f"{uid}{step.position}-" if uid else "",
+    slugs = tuple(_slugs(body_parts))
+    uid = f"{uid}{step.position}-" if uid else ""
+    return _rendered(
+        ("step", step.area, slugs, side, uid, bool(compact)),
+        "routines/pictures/picture.html",
+        lambda: {
+            "picture": pictures.step_picture(
+                area=step.area, body_part_slugs=slugs, side=side, uid=uid
+            ),
+            "compact": compact,
+        },
     )
-    return {"picture": picture, "compact": compact}
 
 
 @register.inclusion_tag("routines/pictures/picture.html")
@@ -91,16 +124,21 @@ def area_picture(
     return {"picture": picture, "compact": False}
 
 
-@register.inclusion_tag("routines/pictures/cover.html")
-def series_cover(series: Series, uid: str = "") -> dict[str, Any]:
+@register.simple_tag
+def series_cover(series: Series, uid: str = "") -> SafeString:
     """The uploaded cover, or one drawn from the series' body part outlines."""
     parts = sorted(series.body_parts.all(), key=lambda part: (part.position, part.name))
-    return {
-        "series": series,
-        "picture": pictures.cover_picture(
-            body_part_slugs=_slugs(parts), uid=uid or f"cover-{series.slug}-"
-        ),
-    }
+    slugs = tuple(_slugs(parts))
+    uid = uid or f"cover-{series.slug}-"
+    cover = (series.cover.name, series.cover_alt) if series.cover else ("", "")
+    return _rendered(
+        ("cover", slugs, uid, *cover),
+        "routines/pictures/cover.html",
+        lambda: {
+            "series": series,
+            "picture": pictures.cover_picture(body_part_slugs=slugs, uid=uid),
+        },
+    )
 
 
 @register.inclusion_tag("routines/pictures/map.html")

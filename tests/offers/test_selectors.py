@@ -170,13 +170,32 @@ def test_a_redeemed_offer_stays_listed_when_the_member_no_longer_qualifies():
     assert _ids(offers_eligible_for(user=user)) == [offer.pk]
 
 
-def test_offers_are_listed_soonest_ending_first_in_one_query(django_assert_num_queries):
+def test_offers_are_listed_soonest_ending_first_in_two_queries(django_assert_num_queries):
     user = UserFactory()
     later = OfferFactory(ends_at=timezone.now() + dt.timedelta(days=9))
     sooner = OfferFactory(ends_at=timezone.now() + dt.timedelta(days=2))
-    OfferFactory(audience="subscribers")
-    with django_assert_num_queries(1):
+    # The live offers, then the member's redemptions among them.
+    with django_assert_num_queries(2):
         assert _ids(offers_eligible_for(user=user)) == [sooner.pk, later.pk]
+
+
+def test_a_subscribers_offer_reads_the_opt_in_once(django_assert_num_queries):
+    member = UserFactory()
+    OfferFactory(audience="subscribers")
+    OfferFactory(audience="subscribers")
+    with django_assert_num_queries(3):
+        assert offers_eligible_for(user=member) == []
+
+
+def test_no_live_offer_is_one_plain_query(django_assert_num_queries):
+    """Every page's navigation asks: with nothing live, one query and nothing joined."""
+    OfferFactory(
+        starts_at=timezone.now() + dt.timedelta(days=1),
+        ends_at=timezone.now() + dt.timedelta(days=2),
+    )
+    with django_assert_num_queries(1) as captured:
+        assert offers_eligible_for(user=UserFactory.build(pk=10**6)) == []
+    assert "JOIN" not in captured.captured_queries[0]["sql"]
 
 
 # --- Staff figures --------------------------------------------------------------------------

@@ -171,6 +171,49 @@ def test_series_have_drawn_covers_unless_one_is_uploaded(client, settings, tmp_p
     assert 'class="cover cover-drawn"' in client.get(back.get_absolute_url()).content.decode()
 
 
+def test_a_picture_is_drawn_once_per_inputs_and_language(settings, monkeypatch):
+    """The tags reuse their markup for the same inputs; anything that changes the
+    picture (area, side, ids, language) gives its own markup, as a fresh render would."""
+    from django.utils import translation
+
+    from routines.templatetags import pictures as tags
+
+    settings.DEBUG = False
+    tags._memo.clear()
+    drawn = []
+    render = tags.render_to_string
+    monkeypatch.setattr(tags, "render_to_string", lambda *a: drawn.append(a) or render(*a))
+    parts = _parts("hands")
+    source = "{% step_picture step parts side uid %}"
+    first = _render(source, step=_step("thenar"), parts=parts, side="left", uid="a-")
+    assert _render(source, step=_step("thenar"), parts=parts, side="left", uid="a-") == first
+    assert len(drawn) == 1 and len(tags._memo) == 1
+    others = {
+        _render(source, step=_step("heel"), parts=parts, side="left", uid="a-"),
+        _render(source, step=_step("thenar"), parts=parts, side="right", uid="a-"),
+        _render(source, step=_step("thenar"), parts=parts, side="left", uid="b-"),
+        _render(source, step=_step("thenar"), parts=_parts("feet"), side="left", uid="a-"),
+    }
+    assert first not in others and len(others) == 4
+    with translation.override("fr"):
+        _render(source, step=_step("thenar"), parts=parts, side="left", uid="a-")
+    assert len(tags._memo) == 6 and len(drawn) == 6  # one entry per language too
+    settings.DEBUG = True  # an edited drawing shows at once: nothing kept
+    assert _render(source, step=_step("thenar"), parts=parts, side="left", uid="a-") == first
+    assert len(drawn) == 7 and len(tags._memo) == 6
+
+
+def test_the_memo_is_bounded(settings, monkeypatch):
+    from routines.templatetags import pictures as tags
+
+    settings.DEBUG = False
+    tags._memo.clear()
+    monkeypatch.setattr(tags, "MEMO_MAX", 2)
+    for area in ("thenar", "heel", "wrist"):
+        _render("{% step_picture step parts %}", step=_step(area), parts=_parts("hands"))
+    assert len(tags._memo) == 2
+
+
 @pytest.mark.django_db
 def test_dashboard_by_body_part_is_a_body_map_with_its_table(member_client, user):
     import datetime as dt

@@ -303,6 +303,19 @@ def test_detail_and_player_selectors_404_for_drafts(user, staff_user, editor_use
     assert [s.position for s in played.steps.all()] == [1, 2, 3, 4]
 
 
+def test_the_player_reads_its_steps_and_body_parts_once(user, django_assert_num_queries):
+    hands, arms = BodyPartFactory(), BodyPartFactory()
+    series = SeriesFactory(body_parts=[hands, arms])
+    routine = RoutineFactory(series=series, steps=3)
+    user.get_all_permissions()  # the library's visibility rule, loaded once per request
+    with django_assert_num_queries(3):  # the routine with its series, steps, body parts
+        played = routine_for_player(user=user, routine_id=routine.pk)
+    with django_assert_num_queries(0):  # the page reads them more than once
+        assert {b.pk for b in played.series.body_parts.all()} == {hands.pk, arms.pk}
+        assert len(list(played.series.body_parts.all())) == 2
+        assert [s.position for s in played.steps.all()] == [1, 2, 3]
+
+
 def test_own_logs_only(user, other_user):
     mine = SessionLogFactory(user=user)
     theirs = SessionLogFactory(user=other_user)
