@@ -82,13 +82,11 @@ _memo: dict[tuple, SafeString] = {}
 def _rendered(key: tuple, template_name: str, context: Callable[[], dict[str, Any]]) -> SafeString:
     """``template_name`` rendered with ``context()``, once per ``key`` and language (which
     must name everything the markup depends on) in this process."""
-    if settings.DEBUG:
-        return mark_safe(render_to_string(template_name, context()))  # noqa: S308 (a template)
     key = (template_name, *key, get_language())
-    html = _memo.get(key)
+    html = None if settings.DEBUG else _memo.get(key)
     if html is None:
-        html = mark_safe(render_to_string(template_name, context()))  # noqa: S308
-        if len(_memo) < MEMO_MAX:
+        html = mark_safe(render_to_string(template_name, context()))  # noqa: S308 (a template)
+        if not settings.DEBUG and len(_memo) < MEMO_MAX:
             _memo[key] = html
     return html
 
