@@ -373,7 +373,9 @@ def main() -> int:
     parser.add_argument("--reminders", type=int, default=20_000)
     parser.add_argument("--logs", type=int, default=20, help="seeded logs per member")
     parser.add_argument("--think", default="2,8", help="seconds between a member's actions")
-    parser.add_argument("--gunicorn-workers", type=int, default=3)
+    parser.add_argument(
+        "--gunicorn-workers", type=int, default=4, help="sync workers (the Procfile's default)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="default-queue Celery workers")
     parser.add_argument("--bulk-workers", type=int, default=1, help="bulk-queue Celery workers")
     parser.add_argument("--concurrency", type=int, default=2, help="threads per Celery worker")

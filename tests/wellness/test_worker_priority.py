@@ -62,11 +62,11 @@ def lowered_from(start: int, env: dict[str, str]) -> int:
     return int(result.stdout.strip().splitlines()[-1])
 
 
-def test_the_default_is_5_and_a_worker_never_raises_its_priority(tmp_path):
+def test_the_default_is_10_and_a_worker_never_raises_its_priority(tmp_path):
     env = service_env(KNEADFUL_VAR_DIR=str(tmp_path))
     env.pop("WORKER_NICENESS", None)
-    assert lowered_from(0, env) == 5
-    assert lowered_from(3, env) == 5
+    assert lowered_from(0, env) == 10
+    assert lowered_from(3, env) == 10
     assert lowered_from(15, env) == 15  # started under `nice -n 15`: left there
     assert lowered_from(2, {**env, "WORKER_NICENESS": "0"}) == 2
 

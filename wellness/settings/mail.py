@@ -79,7 +79,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # leaves it as started): on a machine shared with gunicorn, members' pages get the CPU
 # first, reminders (the "celery" queue: due at a member's chosen minute) next, campaigns
 # (only the "bulk" queue) what is left (wellness.celery; docs/benchmarks.md, "Mixed load").
-WORKER_NICENESS = config.niceness("WORKER_NICENESS", 5)
+WORKER_NICENESS = config.niceness("WORKER_NICENESS", 10)
 BULK_WORKER_NICENESS = config.niceness("BULK_WORKER_NICENESS", 15)
 CELERY_TASK_ALWAYS_EAGER = config.flag("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
