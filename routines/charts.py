@@ -9,7 +9,8 @@ import datetime as dt
 from collections import OrderedDict
 from typing import Any
 
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 BAR_CHART = {"width": 600, "height": 220, "top": 24, "bottom": 36, "left": 8, "right": 8}
 CELL, GAP = 11, 3
@@ -145,33 +146,29 @@ def _cell_title(cell: dict[str, Any]) -> str:
     return f"{label}: {'rest day' if cell['rest'] else 'no session'}"
 
 
-def _heatmap_cells_svg(cells: list[dict[str, Any]]) -> str:
+def _heatmap_cells_svg(cells: list[dict[str, Any]]) -> SafeString:
     """The 365 day cells as SVG markup (each with its text in a <title>), built here
-    rather than in a template loop, which took ~100 ms a page for this many cells."""
-    return format_html_join(
-        "",
-        '<rect class="heat heat-{}{}" x="{}" y="{}" width="{}" height="{}" rx="2">'
-        "<title>{}</title></rect>{}",
-        (
-            (
-                cell["level"],
-                " heat-rest" if cell["rest"] else "",
-                cell["x"],
-                cell["y"],
-                CELL,
-                CELL,
-                _cell_title(cell),
-                format_html(
-                    '<circle class="heat-rest-dot" cx="{}" cy="{}" r="2"/>',
-                    cell["dot_x"],
-                    cell["dot_y"],
-                )
-                if cell["rest"]
-                else "",
-            )
-            for cell in cells
-        ),
-    )
+    rather than in a template loop, which took ~100 ms a page for this many cells.
+
+    Plain string formatting, not ``format_html`` (which escaped 3,300 values a page, about
+    half of a chart render's CPU): every value is a number computed in ``heatmap`` or a
+    fixed class name; the title, the one piece of text, is escaped as ``format_html``
+    would."""
+    parts = []
+    for cell in cells:
+        rest = bool(cell["rest"])
+        dot = (
+            f'<circle class="heat-rest-dot" cx="{float(cell["dot_x"])}" '
+            f'cy="{float(cell["dot_y"])}" r="2"/>'
+            if rest
+            else ""
+        )
+        parts.append(
+            f'<rect class="heat heat-{int(cell["level"])}{" heat-rest" if rest else ""}" '
+            f'x="{int(cell["x"])}" y="{int(cell["y"])}" width="{CELL}" height="{CELL}" rx="2">'
+            f"<title>{escape(_cell_title(cell))}</title></rect>{dot}"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (numbers, fixed names, escaped titles)
 
 
 def months_summary(days: list[dict[str, Any]]) -> list[dict[str, Any]]:

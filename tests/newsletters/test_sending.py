@@ -157,6 +157,27 @@ def test_values_the_prototype_cannot_take_safely_give_the_same_bytes(value, user
     assert b"kneadfulslot" not in written
 
 
+def test_text_shaped_like_a_slot_token_is_sent_as_written(user):
+    """The prototype finds its slots with one pattern for every batch: a template whose
+    own text looks like a token gets no prototype, and the text goes out as written."""
+    lookalike = "kneadfulslot" + "0123456789abcdef" * 2
+    renderer = EmailBatchRenderer(
+        template="notice",
+        category="newsletter",
+        context={"headline": "Hi", "paragraphs": [f"Ref {lookalike}."]},
+        personal_keys=("action_url",),
+    )
+    messages = [
+        renderer.build(user=member, context={"action_url": "https://kneadful.example/a/"})
+        for member in (UserFactory(), UserFactory(), user)
+    ]
+    for message in messages:
+        assert message._batch is None
+        parsed = message_from_bytes(message.message().as_bytes(linesep="\r\n"))
+        text, html = (p.get_payload(decode=True).decode() for p in parsed.get_payload())
+        assert f"Ref {lookalike}." in text and lookalike in html
+
+
 def test_the_once_keyed_signer_makes_djangos_tokens_and_reads_rotated_ones(settings):
     data = {"s": 42, "c": "newsletter"}
     assert links._signer(links.UNSUBSCRIBE_SALT).sign_object(data) == signing.Signer(
