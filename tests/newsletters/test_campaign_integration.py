@@ -22,7 +22,7 @@ from newsletters.services import campaign_cancel
 from reminders.models import ReminderSchedule
 from tests import servers
 from tests.factories import CampaignFactory, UserFactory
-from tests.reminders.helpers import schedule_for
+from tests.reminders.helpers import far_from_now, schedule_for
 
 pytestmark = pytest.mark.integration
 
@@ -161,7 +161,7 @@ def test_reminders_arrive_on_time_while_a_5000_recipient_campaign_is_sending(
     campaign = scheduled_campaign()
     members = [UserFactory() for _ in range(10)]
     for member in members:
-        schedule_for(member, at=dt.time(12, 0))
+        schedule_for(member, at=far_from_now(), tz="UTC")
     sink = SlowSink()
     with servers.smtp_sink(sink) as (port, _):
         env = {

@@ -15,7 +15,7 @@ from django.utils import timezone
 from reminders.models import ReminderOccurrence, ReminderSchedule
 from tests import servers
 from tests.factories import UserFactory
-from tests.reminders.helpers import schedule_for
+from tests.reminders.helpers import far_from_now, schedule_for
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,7 @@ def test_reminders_dispatched_while_the_broker_is_down_go_out_once_it_is_back(
     postgres_required, worker_env, redis_server, celery_worker_factory
 ):
     for _ in range(MEMBERS):
-        schedule_for(UserFactory(), at=dt.time(12, 0))
+        schedule_for(UserFactory(), at=far_from_now(), tz="UTC")
     ReminderSchedule.objects.update(next_run_at=timezone.now() - dt.timedelta(seconds=30))
     sink = Sink()
     with servers.smtp_sink(sink) as (port, _):

@@ -17,7 +17,7 @@ from reminders.models import ReminderOccurrence, ReminderSchedule
 from reminders.services import REMINDER_STALE_SENDING
 from tests import servers
 from tests.factories import UserFactory
-from tests.reminders.helpers import schedule_for
+from tests.reminders.helpers import far_from_now, schedule_for
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +61,7 @@ def test_worker_killed_mid_batch_sends_each_reminder_exactly_once(
 ):
     now = timezone.now()
     for _ in range(OCCURRENCES):
-        schedule_for(UserFactory(), at=dt.time(12, 0))
+        schedule_for(UserFactory(), at=far_from_now(), tz="UTC")
     ReminderSchedule.objects.update(next_run_at=now - dt.timedelta(seconds=30))
 
     sink = CrashingSink()
