@@ -150,9 +150,9 @@ def _heatmap_cells_svg(cells: list[dict[str, Any]]) -> SafeString:
     """The 365 day cells as SVG markup (each with its text in a <title>), built here
     rather than in a template loop, which took ~100 ms a page for this many cells.
 
-    Plain string formatting, not ``format_html`` (which escaped 3,300 values a page, about
-    half of a chart render's CPU): every value is a number computed in ``heatmap`` or a
-    fixed class name; the title, the one piece of text, is escaped as ``format_html``
+    Plain string formatting, not ``format_html`` (which escaped 3,300 values a render,
+    about a third of a chart render's CPU): every value is a number computed in ``heatmap``
+    or a fixed class name; the title, the one piece of text, is escaped as ``format_html``
     would."""
     parts = []
     for cell in cells:
