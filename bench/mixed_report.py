@@ -139,20 +139,29 @@ def print_report(r: dict) -> None:
     print(f"- sink: {r['sink']}; drained {r['drained_after_s']} s after the load ended")
     print("- chaos: " + "; ".join(f"{e['t']} s {e['what']}" for e in r["chaos"]))
     groups = ["gunicorn", "workers", "postgres", "sink", "locust", "redis", "beat"]
+    # CPU ms per member request: gunicorn's, and locust's, whose work per request never
+    # changes; when locust's moves, the machine itself ran slower or faster (docs/benchmarks.md,
+    # run M-10), and gunicorn's moves with it.
+    per_request = ["gunicorn", "locust"]
     print(
         "\n| loaded s | requests | p50 ms | p99 ms | max ms | over the endpoint's limit | "
         + " | ".join(f"{g} CPU %" for g in groups)
+        + " | "
+        + " | ".join(f"{g} CPU ms / request" for g in per_request)
         + " | reminders / campaign at the sink | chaos |\n|---|"
-        + "---:|" * (5 + len(groups) + 1)
+        + "---:|" * (5 + len(groups) + len(per_request) + 1)
         + "---|"
     )
     for row in r.get("timeline", []):
         cpu, sent = row.get("cpu_pct", {}), row.get("sent", {})
+        ms = [10 * WINDOW_S * cpu.get(g, 0) / max(row["requests"], 1) for g in per_request]
         print(
             f"| {row['from_s']}-{row['from_s'] + WINDOW_S} | {row['requests']:,} "
             f"| {row['p50_ms']:.0f} | {row['p99_ms']:.0f} | {row['max_ms']:.0f} "
             f"| {row['over_limit']} | "
             + " | ".join(f"{cpu.get(g, 0):.0f}" for g in groups)
+            + " | "
+            + " | ".join(f"{value:.1f}" for value in ms)
             + f" | {sent.get('reminders', 0):,} / {sent.get('campaign', 0):,} "
             f"| {', '.join(row['chaos'])} |"
         )
